@@ -1,0 +1,851 @@
+//! [`SecurityMaster`]: the facts it was built from, and the SCD-2 table derived from them.
+//!
+//! The master keeps, per security, the facts that are in force: one per
+//! `(effective_date, attribute)`, the one that arrived last (rule 5). The table is never
+//! stored; it is derived on demand by one carry-forward pass per security (rules 2–4). So a
+//! merge is an ordered insert of facts into the securities it touches, and
+//! `merge(build(A), B) == build(A ++ B)` holds by construction (rule 6): both end with the
+//! same facts in force and derive the same table from them.
+
+use std::collections::{BTreeMap, HashMap, btree_map};
+use std::sync::Arc;
+
+use chrono::NaiveDate;
+
+use crate::table::Column;
+use crate::{Error, Fact, Position, Result, Table, Value, ValueType};
+
+/// Names of the three key columns of a security master table.
+pub const KEY_COLUMNS: [&str; 3] = ["security_id", "effective_start_date", "effective_end_date"];
+
+/// The attribute priority of DESIGN.md rule 7 when none is configured.
+pub const DEFAULT_PRIORITY: [&str; 3] = ["asset_class", "ticker", "name"];
+
+/// How a master orders its attribute columns (DESIGN.md rule 7).
+///
+/// ```
+/// use secmaster_core::Options;
+/// let options = Options::default().with_priority(["ticker", "asset_class"]);
+/// assert_eq!(options.priority().len(), 2);
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct Options {
+    priority: Vec<Arc<str>>,
+}
+
+impl Default for Options {
+    fn default() -> Options {
+        Options {
+            priority: DEFAULT_PRIORITY.iter().map(|&s| Arc::from(s)).collect(),
+        }
+    }
+}
+
+impl Options {
+    /// Attributes listed here come first, in this order; the rest follow alphabetically.
+    pub fn with_priority<I, S>(mut self, attributes: I) -> Options
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<Arc<str>>,
+    {
+        self.priority = attributes.into_iter().map(Into::into).collect();
+        self
+    }
+
+    /// The configured priority, highest first.
+    pub fn priority(&self) -> &[Arc<str>] {
+        &self.priority
+    }
+}
+
+/// How [`SecurityMaster::join_positions`] treats a position that no row covers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Join {
+    /// Drop it (the prototype's behaviour).
+    #[default]
+    Inner,
+    /// Keep it, with null attributes.
+    Left,
+}
+
+/// An interned attribute: its index in [`Schema::names`].
+type AttrId = u32;
+
+/// The attribute columns: names, types and display order.
+#[derive(Debug, Clone, Default)]
+struct Schema {
+    /// Attribute names in first-seen order; an [`AttrId`] indexes this.
+    names: Vec<Arc<str>>,
+    /// The type of each attribute; `None` while every value seen is null.
+    types: Vec<Option<ValueType>>,
+    index: HashMap<Arc<str>, AttrId>,
+    /// Attribute ids in display order (rule 7).
+    order: Vec<AttrId>,
+}
+
+impl Schema {
+    fn sort(&mut self, options: &Options) {
+        let rank = |name: &str| {
+            options
+                .priority
+                .iter()
+                .position(|p| &**p == name)
+                .unwrap_or(usize::MAX)
+        };
+        let names = &self.names;
+        self.order = (0..names.len() as AttrId).collect();
+        self.order.sort_by(|&a, &b| {
+            let (a, b) = (&names[a as usize], &names[b as usize]);
+            (rank(a), a).cmp(&(rank(b), b))
+        });
+    }
+
+    fn columns(&self) -> Vec<Column> {
+        let keys = [
+            Column::new(KEY_COLUMNS[0], Some(ValueType::Int)),
+            Column::new(KEY_COLUMNS[1], Some(ValueType::Date)),
+            Column::new(KEY_COLUMNS[2], Some(ValueType::Date)),
+        ];
+        keys.into_iter().chain(self.attribute_columns()).collect()
+    }
+
+    fn attribute_columns(&self) -> impl Iterator<Item = Column> + '_ {
+        self.order
+            .iter()
+            .map(|&a| Column::new(self.names[a as usize].clone(), self.types[a as usize]))
+    }
+}
+
+/// One fact in force: `attr = value` from `date` on.
+#[derive(Debug, Clone)]
+struct Entry {
+    date: NaiveDate,
+    attr: AttrId,
+    value: Value,
+}
+
+/// The facts in force for one security, sorted by `(date, attr)` with no repeated key.
+#[derive(Debug, Clone, Default)]
+struct History {
+    entries: Vec<Entry>,
+}
+
+impl History {
+    /// Inserts `batch` (sorted by `(date, attr)`, no repeated key), replacing facts with the
+    /// same key: the batch arrived later (rule 5). Costs O(facts + batch), or O(batch) when
+    /// the batch lies after everything already here.
+    fn insert(&mut self, batch: impl ExactSizeIterator<Item = Entry>) {
+        let key = |e: &Entry| (e.date, e.attr);
+        let mut batch = batch.peekable();
+        let appends = match (self.entries.last(), batch.peek()) {
+            (Some(last), Some(first)) => key(last) < key(first),
+            _ => true,
+        };
+        if appends {
+            self.entries.extend(batch);
+            return;
+        }
+        let old = std::mem::take(&mut self.entries);
+        let mut merged = Vec::with_capacity(old.len() + batch.len());
+        let mut old = old.into_iter().peekable();
+        loop {
+            let order = match (old.peek(), batch.peek()) {
+                (Some(o), Some(n)) => key(o).cmp(&key(n)),
+                (Some(_), None) => std::cmp::Ordering::Less,
+                (None, Some(_)) => std::cmp::Ordering::Greater,
+                (None, None) => break,
+            };
+            if order == std::cmp::Ordering::Equal {
+                old.next(); // superseded by the later arrival
+            }
+            let take_new = order != std::cmp::Ordering::Less;
+            merged.extend(if take_new { batch.next() } else { old.next() });
+        }
+        self.entries = merged;
+    }
+
+    fn num_rows(&self) -> usize {
+        self.entries
+            .windows(2)
+            .filter(|w| w[0].date != w[1].date)
+            .count()
+            + usize::from(!self.entries.is_empty())
+    }
+}
+
+/// A point-in-time security master: the facts in force, and the SCD-2 table they make.
+///
+/// Build one with [`SecurityMaster::build`], add later batches with
+/// [`SecurityMaster::merge`], read the table with [`SecurityMaster::table`] or, without a
+/// copy, with [`SecurityMaster::cursor`].
+///
+/// Two masters are equal when they hold the same table: the same columns (names, types and
+/// order) and the same rows. The facts behind the table are not compared; see
+/// [`SecurityMaster::facts`].
+///
+/// ```
+/// use secmaster_core::{Fact, SecurityMaster};
+/// let d = |s: &str| s.parse::<chrono::NaiveDate>().unwrap();
+/// let mut master = SecurityMaster::build([
+///     Fact::new(1, "ticker", "GRPH", d("2024-01-01")),
+///     Fact::new(1, "ticker", "LENZ", d("2024-03-22")),
+/// ])?;
+/// master.merge([Fact::new(1, "name", "Graphite bio", d("2024-01-01"))])?;
+/// assert_eq!(
+///     master.table().to_string(),
+///     "\
+/// security_id  effective_start_date  effective_end_date  ticker  name
+/// 1            2024-01-01            2024-03-22          GRPH    Graphite bio
+/// 1            2024-03-22            null                LENZ    Graphite bio
+/// "
+/// );
+/// # Ok::<(), secmaster_core::Error>(())
+/// ```
+#[derive(Debug, Clone, Default)]
+pub struct SecurityMaster {
+    options: Options,
+    schema: Schema,
+    securities: BTreeMap<i64, History>,
+}
+
+/// A fact after validation and interning, before it is sorted into its security.
+struct Staged {
+    security_id: i64,
+    entry: Entry,
+}
+
+impl SecurityMaster {
+    /// An empty master that orders its columns by `options`.
+    pub fn new(options: Options) -> SecurityMaster {
+        SecurityMaster {
+            options,
+            ..SecurityMaster::default()
+        }
+    }
+
+    /// Builds a master from facts in arrival order, with the default [`Options`].
+    pub fn build(facts: impl IntoIterator<Item = Fact>) -> Result<SecurityMaster> {
+        SecurityMaster::build_with(Options::default(), facts)
+    }
+
+    /// Builds a master from facts in arrival order.
+    pub fn build_with(
+        options: Options,
+        facts: impl IntoIterator<Item = Fact>,
+    ) -> Result<SecurityMaster> {
+        let mut master = SecurityMaster::new(options);
+        master.merge(facts)?;
+        Ok(master)
+    }
+
+    /// Merges a batch of facts, in arrival order, that arrived after everything already in
+    /// the master. Afterwards the master equals a build of all its facts followed by this
+    /// batch (rule 6). Costs O(b log b) for a batch of b facts plus, per security it
+    /// touches, that security's facts; other securities are not visited.
+    ///
+    /// On error (an empty attribute name, or a type conflict per rule 8) the master is
+    /// unchanged.
+    pub fn merge(&mut self, facts: impl IntoIterator<Item = Fact>) -> Result<()> {
+        let mut types = self.schema.types.clone();
+        let mut new_names: Vec<Arc<str>> = Vec::new();
+        let mut new_index: HashMap<Arc<str>, AttrId> = HashMap::new();
+        let facts = facts.into_iter();
+        let mut staged = Vec::with_capacity(facts.size_hint().0);
+        for fact in facts {
+            if fact.attribute().is_empty() {
+                return Err(Error::EmptyAttribute { fact });
+            }
+            let attr = match self.schema.index.get(fact.attribute()) {
+                Some(&a) => a,
+                None => *new_index
+                    .entry(fact.attribute_arc().clone())
+                    .or_insert_with(|| {
+                        new_names.push(fact.attribute_arc().clone());
+                        types.push(None);
+                        (types.len() - 1) as AttrId
+                    }),
+            };
+            if let Some(found) = fact.value().value_type() {
+                let ty = &mut types[attr as usize];
+                *ty = match *ty {
+                    None => Some(found),
+                    Some(existing) => match existing.unify(found) {
+                        Some(unified) => Some(unified),
+                        None => {
+                            return Err(Error::TypeConflict {
+                                attribute: fact.attribute().to_string(),
+                                existing,
+                                found,
+                                fact,
+                            });
+                        }
+                    },
+                };
+            }
+            let (security_id, _, value, date) = fact.into_parts();
+            staged.push(Staged {
+                security_id,
+                entry: Entry { date, attr, value },
+            });
+        }
+
+        // Validated: from here on nothing fails.
+        if !new_names.is_empty() {
+            self.schema.names.extend(new_names);
+            self.schema.index = new_index
+                .into_iter()
+                .chain(self.schema.index.drain())
+                .collect();
+            self.schema.types = types;
+            self.schema.sort(&self.options);
+        } else {
+            self.schema.types = types;
+        }
+
+        // A stable sort keeps arrival order among facts with the same key; of those, the
+        // last one wins (rule 5).
+        staged.sort_by_key(|s| (s.security_id, s.entry.date, s.entry.attr));
+        staged.dedup_by(|later, earlier| {
+            let same = (later.security_id, later.entry.date, later.entry.attr)
+                == (earlier.security_id, earlier.entry.date, earlier.entry.attr);
+            if same {
+                std::mem::swap(later, earlier);
+            }
+            same
+        });
+        let mut rest = &mut staged[..];
+        while let Some(first) = rest.first() {
+            let id = first.security_id;
+            let n = rest.iter().take_while(|s| s.security_id == id).count();
+            let (group, tail) = rest.split_at_mut(n);
+            let batch = group.iter_mut().map(|s| Entry {
+                value: std::mem::replace(&mut s.entry.value, Value::Null),
+                ..s.entry
+            });
+            self.securities.entry(id).or_default().insert(batch);
+            rest = tail;
+        }
+        Ok(())
+    }
+
+    /// The options the master orders its columns by.
+    pub fn options(&self) -> &Options {
+        &self.options
+    }
+
+    /// The table's columns: the three key columns, then the attributes in display order.
+    pub fn columns(&self) -> Vec<Column> {
+        self.schema.columns()
+    }
+
+    /// The number of securities.
+    pub fn num_securities(&self) -> usize {
+        self.securities.len()
+    }
+
+    /// The number of table rows. Costs a pass over the facts.
+    pub fn num_rows(&self) -> usize {
+        self.securities.values().map(History::num_rows).sum()
+    }
+
+    /// The number of facts in force (one per `(security, attribute, date)`).
+    pub fn num_facts(&self) -> usize {
+        self.securities.values().map(|h| h.entries.len()).sum()
+    }
+
+    /// The securities, in ascending order.
+    pub fn security_ids(&self) -> impl ExactSizeIterator<Item = i64> + '_ {
+        self.securities.keys().copied()
+    }
+
+    /// The facts in force, by security, date and attribute: for each key, the one that
+    /// arrived last. Building a master from them gives back this master.
+    pub fn facts(&self) -> impl Iterator<Item = Fact> + '_ {
+        self.securities.iter().flat_map(move |(&id, h)| {
+            h.entries.iter().map(move |e| {
+                let name = self.schema.names[e.attr as usize].clone();
+                Fact::new(id, name, e.value.clone(), e.date)
+            })
+        })
+    }
+
+    /// A cursor over every row of the table, in order, without copying it.
+    ///
+    /// ```
+    /// # let master = secmaster_core::SecurityMaster::build(secmaster_core::sample::trail())?;
+    /// let mut cursor = master.cursor();
+    /// let mut rows = 0;
+    /// while let Some(row) = cursor.next_row() {
+    ///     assert!(row.end().is_none_or(|end| row.start() < end));
+    ///     rows += 1;
+    /// }
+    /// assert_eq!(rows, master.num_rows());
+    /// # Ok::<(), secmaster_core::Error>(())
+    /// ```
+    pub fn cursor(&self) -> RowCursor<'_> {
+        RowCursor::new(self, self.securities.range(..))
+    }
+
+    /// A cursor over the rows of one security (none if it is unknown).
+    pub fn security_cursor(&self, security_id: i64) -> RowCursor<'_> {
+        RowCursor::new(self, self.securities.range(security_id..=security_id))
+    }
+
+    /// The whole table, copied out.
+    pub fn table(&self) -> Table {
+        self.collect(self.cursor())
+    }
+
+    /// The periods of one security (an empty table if it is unknown).
+    pub fn history(&self, security_id: i64) -> Table {
+        self.collect(self.security_cursor(security_id))
+    }
+
+    /// The asset-class view (DESIGN.md rule 9): rows whose `asset_class` is `class`
+    /// (`None`: uncategorized, i.e. null), without the attribute columns that are null in all
+    /// of them.
+    pub fn asset_class(&self, class: Option<&str>) -> Table {
+        let at = self.schema.index.get("asset_class").copied();
+        let wanted = class.map_or(Value::Null, Value::from);
+        let mut rows = Vec::new();
+        let mut cursor = self.cursor();
+        while let Some(row) = cursor.next_row() {
+            let here = at.map_or(&Value::Null, |a| &row.state[a as usize]);
+            if *here == wanted {
+                rows.push(row.to_vec());
+            }
+        }
+        Table::from_parts(self.columns(), KEY_COLUMNS.len(), rows).without_empty_attributes()
+    }
+
+    /// The snapshot on `date`: for each security with a row valid that day
+    /// (`start <= date < end`), that row.
+    pub fn as_of(&self, date: NaiveDate) -> Table {
+        let mut rows = Vec::new();
+        let mut state = Vec::new();
+        for (&id, history) in &self.securities {
+            let mut walk = Walk::new(id, history, &self.schema, std::mem::take(&mut state));
+            if let Some(row) = walk.advance_to(date) {
+                rows.push(row.to_vec());
+            }
+            state = walk.state;
+        }
+        Table::from_parts(self.columns(), KEY_COLUMNS.len(), rows)
+    }
+
+    /// Joins positions onto the master as of their dates (DESIGN.md rule 10): each position
+    /// takes the attributes of its security's row with `start <= date < end`. Columns:
+    /// `security_id, quantity, date`, then the attributes. Rows keep the positions' order;
+    /// with [`Join::Inner`] a position without such a row is dropped, with [`Join::Left`] it
+    /// is kept with null attributes.
+    ///
+    /// Costs O(p log p) to sort the positions plus one pass over the facts of the securities
+    /// they hold.
+    pub fn join_positions(&self, positions: &[Position], join: Join) -> Table {
+        let columns = [
+            Column::new("security_id", Some(ValueType::Int)),
+            Column::new("quantity", Some(ValueType::Float)),
+            Column::new("date", Some(ValueType::Date)),
+        ]
+        .into_iter()
+        .chain(self.schema.attribute_columns())
+        .collect();
+        let lead = |p: &Position| {
+            [
+                Value::Int(p.security_id()),
+                Value::Float(p.quantity()),
+                Value::Date(p.date()),
+            ]
+        };
+        let width = self.schema.names.len();
+        let mut order: Vec<usize> = (0..positions.len()).collect();
+        order.sort_by_key(|&i| (positions[i].security_id(), positions[i].date()));
+        let mut out: Vec<Option<Vec<Value>>> = vec![None; positions.len()];
+        let mut state = Vec::new();
+        for group in
+            order.chunk_by(|&a, &b| positions[a].security_id() == positions[b].security_id())
+        {
+            let id = positions[group[0]].security_id();
+            let mut walk = self
+                .securities
+                .get(&id)
+                .map(|h| Walk::new(id, h, &self.schema, std::mem::take(&mut state)));
+            for &i in group {
+                let p = &positions[i];
+                let row = walk.as_mut().and_then(|w| w.advance_to(p.date()));
+                out[i] = match (row, join) {
+                    (Some(row), _) => Some(
+                        lead(p)
+                            .into_iter()
+                            .chain(row.attributes().cloned())
+                            .collect(),
+                    ),
+                    (None, Join::Left) => Some(
+                        lead(p)
+                            .into_iter()
+                            .chain(std::iter::repeat_n(Value::Null, width))
+                            .collect(),
+                    ),
+                    (None, Join::Inner) => None,
+                };
+            }
+            if let Some(w) = walk {
+                state = w.state;
+            }
+        }
+        Table::from_parts(columns, 3, out.into_iter().flatten().collect())
+    }
+
+    /// Reads a master back from its table, as written by [`SecurityMaster::table`] (or read
+    /// from a file): the inverse of `table()` for every table a master can produce.
+    ///
+    /// The table must start with the three key columns, list its attributes in the order
+    /// `options` gives (rule 7), have its rows sorted by `(security_id, start)` with each
+    /// `end` equal to the next start of the same security (null for the last). Column types
+    /// are taken as given, so a column whose every value is null keeps its type.
+    ///
+    /// A table does not record which facts made it, only what changed: the rebuilt master
+    /// holds one fact per changed cell, and for a row where nothing changed (a re-assertion)
+    /// one fact re-asserting its first attribute. Its table equals the input; merges into it
+    /// can differ from merges into the original master where that re-assertion matters.
+    pub fn from_table(table: &Table, options: Options) -> Result<SecurityMaster> {
+        let invalid = |reason: String| Err(Error::InvalidTable { reason });
+        let columns = table.columns();
+        let key_types = [ValueType::Int, ValueType::Date, ValueType::Date];
+        for (i, (name, ty)) in KEY_COLUMNS.iter().zip(key_types).enumerate() {
+            match columns.get(i) {
+                Some(c)
+                    if c.name() == *name
+                        && (c.value_type() == Some(ty) || (i == 2 && c.value_type().is_none())) => {
+                }
+                Some(c) => {
+                    return invalid(format!(
+                        "column {} is `{}` of type {}, expected `{name}` of type {ty}",
+                        i + 1,
+                        c.name(),
+                        c.value_type().map_or("null", ValueType::name),
+                    ));
+                }
+                None => return invalid(format!("missing key column `{name}`")),
+            }
+        }
+        let attributes = &columns[KEY_COLUMNS.len()..];
+        let mut master = SecurityMaster::new(options);
+        for (i, c) in attributes.iter().enumerate() {
+            let name: Arc<str> = Arc::from(c.name());
+            master.schema.names.push(name.clone());
+            master.schema.types.push(c.value_type());
+            master.schema.index.insert(name, i as AttrId);
+        }
+        master.schema.sort(&master.options);
+        if master
+            .schema
+            .order
+            .iter()
+            .enumerate()
+            .any(|(i, &a)| i != a as usize)
+        {
+            let expected: Vec<String> = master
+                .schema
+                .attribute_columns()
+                .map(|c| c.name().to_string())
+                .collect();
+            let found: Vec<&str> = attributes.iter().map(Column::name).collect();
+            return invalid(format!(
+                "attribute columns are not in priority order: expected {}, found {}",
+                expected.join(", "),
+                found.join(", ")
+            ));
+        }
+
+        let mut previous: Option<(i64, NaiveDate, Option<NaiveDate>)> = None;
+        let mut state: Vec<Value> = vec![Value::Null; attributes.len()];
+        for (r, row) in table.rows().enumerate() {
+            let line = r + 1;
+            let (Value::Int(id), Value::Date(start)) = (&row[0], &row[1]) else {
+                return invalid(format!(
+                    "row {line} has a null security_id or effective_start_date"
+                ));
+            };
+            let (id, start) = (*id, *start);
+            let end = match &row[2] {
+                Value::Date(d) => Some(*d),
+                _ => None,
+            };
+            if end.is_some_and(|end| end <= start) {
+                return invalid(format!("row {line} ends on or before it starts"));
+            }
+            match previous {
+                Some((pid, pstart, pend)) if pid == id => {
+                    if start <= pstart {
+                        return invalid(format!(
+                            "row {line} is not sorted by (security_id, effective_start_date)"
+                        ));
+                    }
+                    if pend != Some(start) {
+                        return invalid(format!(
+                            "row {} of security {id} should end where row {line} starts",
+                            line - 1
+                        ));
+                    }
+                }
+                Some((pid, _, pend)) => {
+                    if id < pid {
+                        return invalid(format!(
+                            "row {line} is not sorted by (security_id, effective_start_date)"
+                        ));
+                    }
+                    if pend.is_some() {
+                        return invalid(format!(
+                            "row {} is the last of security {pid} but has an end date",
+                            line - 1
+                        ));
+                    }
+                    state.fill(Value::Null);
+                }
+                None => {}
+            }
+            previous = Some((id, start, end));
+            if attributes.is_empty() {
+                return invalid(format!(
+                    "row {line}: a master row needs at least one attribute column"
+                ));
+            }
+            let history = master.securities.entry(id).or_default();
+            let before = history.entries.len();
+            for (a, value) in row[KEY_COLUMNS.len()..].iter().enumerate() {
+                if state[a] != *value {
+                    state[a] = value.clone();
+                    history.entries.push(Entry {
+                        date: start,
+                        attr: a as AttrId,
+                        value: value.clone(),
+                    });
+                }
+            }
+            if history.entries.len() == before {
+                history.entries.push(Entry {
+                    date: start,
+                    attr: 0,
+                    value: state[0].clone(),
+                });
+            }
+        }
+        if let Some((pid, _, Some(_))) = previous {
+            return invalid(format!(
+                "row {} is the last of security {pid} but has an end date",
+                table.num_rows()
+            ));
+        }
+        Ok(master)
+    }
+
+    fn collect(&self, mut cursor: RowCursor<'_>) -> Table {
+        let mut rows = Vec::new();
+        while let Some(row) = cursor.next_row() {
+            rows.push(row.to_vec());
+        }
+        Table::from_parts(self.columns(), KEY_COLUMNS.len(), rows)
+    }
+}
+
+impl PartialEq for SecurityMaster {
+    fn eq(&self, other: &SecurityMaster) -> bool {
+        if self.columns() != other.columns() {
+            return false;
+        }
+        let (mut a, mut b) = (self.cursor(), other.cursor());
+        loop {
+            match (a.next_row(), b.next_row()) {
+                (None, None) => return true,
+                (Some(x), Some(y)) => {
+                    if x.security_id != y.security_id
+                        || x.start != y.start
+                        || x.end != y.end
+                        || x.attributes().ne(y.attributes())
+                    {
+                        return false;
+                    }
+                }
+                _ => return false,
+            }
+        }
+    }
+}
+
+/// The carry-forward pass over one security's facts (rules 3 and 4).
+struct Walk<'a> {
+    security_id: i64,
+    entries: &'a [Entry],
+    schema: &'a Schema,
+    /// The next entry to apply.
+    next: usize,
+    /// The current row's start, once a fact has been applied.
+    start: Option<NaiveDate>,
+    /// The current value of each attribute, by [`AttrId`], widened to its column's type.
+    state: Vec<Value>,
+}
+
+impl<'a> Walk<'a> {
+    fn new(
+        security_id: i64,
+        history: &'a History,
+        schema: &'a Schema,
+        mut state: Vec<Value>,
+    ) -> Walk<'a> {
+        state.clear();
+        state.resize(schema.names.len(), Value::Null);
+        Walk {
+            security_id,
+            entries: &history.entries,
+            schema,
+            next: 0,
+            start: None,
+            state,
+        }
+    }
+
+    /// Applies every fact dated `date`, which must be the next date.
+    fn apply_date(&mut self, date: NaiveDate) {
+        while let Some(e) = self.entries.get(self.next).filter(|e| e.date == date) {
+            self.state[e.attr as usize] = e.value.coerced(self.schema.types[e.attr as usize]);
+            self.next += 1;
+        }
+        self.start = Some(date);
+    }
+
+    fn row(&self) -> Option<RowRef<'_>> {
+        Some(RowRef {
+            security_id: self.security_id,
+            start: self.start?,
+            end: self.entries.get(self.next).map(|e| e.date),
+            state: &self.state,
+            order: &self.schema.order,
+        })
+    }
+
+    /// Moves to the next row.
+    fn step(&mut self) -> Option<RowRef<'_>> {
+        let date = self.entries.get(self.next)?.date;
+        self.apply_date(date);
+        self.row()
+    }
+
+    /// Moves to the row valid on `date` (the last one starting on or before it), if any.
+    /// Dates passed must not decrease.
+    fn advance_to(&mut self, date: NaiveDate) -> Option<RowRef<'_>> {
+        while let Some(d) = self
+            .entries
+            .get(self.next)
+            .map(|e| e.date)
+            .filter(|&d| d <= date)
+        {
+            self.apply_date(d);
+        }
+        self.row()
+    }
+}
+
+/// A cursor over table rows, from [`SecurityMaster::cursor`]. Each row borrows the cursor,
+/// so nothing is copied; call [`RowRef::to_vec`] to keep one.
+pub struct RowCursor<'a> {
+    master: &'a SecurityMaster,
+    securities: btree_map::Range<'a, i64, History>,
+    walk: Option<Walk<'a>>,
+}
+
+impl std::fmt::Debug for RowCursor<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RowCursor").finish_non_exhaustive()
+    }
+}
+
+impl<'a> RowCursor<'a> {
+    fn new(
+        master: &'a SecurityMaster,
+        securities: btree_map::Range<'a, i64, History>,
+    ) -> RowCursor<'a> {
+        RowCursor {
+            master,
+            securities,
+            walk: None,
+        }
+    }
+
+    /// The next row, or `None` after the last.
+    #[allow(clippy::should_implement_trait)] // a lending cursor cannot be an `Iterator`
+    pub fn next_row(&mut self) -> Option<RowRef<'_>> {
+        loop {
+            let more = self.walk.as_ref().is_some_and(|w| w.next < w.entries.len());
+            if more {
+                return self.walk.as_mut()?.step();
+            }
+            let (&id, history) = self.securities.next()?;
+            let state = self.walk.take().map(|w| w.state).unwrap_or_default();
+            self.walk = Some(Walk::new(id, history, &self.master.schema, state));
+        }
+    }
+}
+
+/// One row of a master's table, borrowed from a [`RowCursor`].
+#[derive(Debug, Clone, Copy)]
+pub struct RowRef<'a> {
+    security_id: i64,
+    start: NaiveDate,
+    end: Option<NaiveDate>,
+    state: &'a [Value],
+    order: &'a [AttrId],
+}
+
+impl<'a> RowRef<'a> {
+    /// The security.
+    pub fn security_id(&self) -> i64 {
+        self.security_id
+    }
+
+    /// The first day of the period.
+    pub fn start(&self) -> NaiveDate {
+        self.start
+    }
+
+    /// The day after the last day of the period; `None` for the open last row.
+    pub fn end(&self) -> Option<NaiveDate> {
+        self.end
+    }
+
+    /// The number of attribute cells.
+    pub fn len(&self) -> usize {
+        self.order.len()
+    }
+
+    /// Whether the row has no attribute cells.
+    pub fn is_empty(&self) -> bool {
+        self.order.is_empty()
+    }
+
+    /// Attribute cell `i`, in the order of [`SecurityMaster::columns`] minus the key columns.
+    ///
+    /// # Panics
+    /// If `i >= self.len()`.
+    pub fn attribute(&self, i: usize) -> &'a Value {
+        &self.state[self.order[i] as usize]
+    }
+
+    /// The attribute cells in column order.
+    pub fn attributes(&self) -> impl ExactSizeIterator<Item = &'a Value> + 'a {
+        let state = self.state;
+        self.order.iter().map(move |&a| &state[a as usize])
+    }
+
+    /// The whole row, key cells first, copied out.
+    pub fn to_vec(&self) -> Vec<Value> {
+        [
+            Value::Int(self.security_id),
+            Value::Date(self.start),
+            self.end.map_or(Value::Null, Value::Date),
+        ]
+        .into_iter()
+        .chain(self.attributes().cloned())
+        .collect()
+    }
+}
