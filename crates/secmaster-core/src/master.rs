@@ -358,13 +358,22 @@ impl SecurityMaster {
         self.securities.keys().copied()
     }
 
-    /// The facts in force, by security, date and attribute: for each key, the one that
-    /// arrived last. Building a master from them gives back this master.
+    /// The facts in force, by security, date and column order: for each key, the one that
+    /// arrived last. A build from them derives the same periods; a column's type can differ,
+    /// since rule 8 types a column by every fact seen, superseded ones included.
     pub fn facts(&self) -> impl Iterator<Item = Fact> + '_ {
+        // Within a date, list facts in column order, which unlike attribute ids does not
+        // depend on arrival order.
+        let mut rank = vec![0; self.schema.order.len()];
+        for (i, &a) in self.schema.order.iter().enumerate() {
+            rank[a as usize] = i;
+        }
         self.securities.iter().flat_map(move |(&id, h)| {
-            h.entries.iter().map(move |e| {
-                let name = self.schema.names[e.attr as usize].clone();
-                Fact::new(id, name, e.value.clone(), e.date)
+            let mut entries: Vec<&Entry> = h.entries.iter().collect();
+            entries.sort_by_key(|e| (e.date, rank[e.attr as usize]));
+            let names = &self.schema.names;
+            entries.into_iter().map(move |e| {
+                Fact::new(id, names[e.attr as usize].clone(), e.value.clone(), e.date)
             })
         })
     }

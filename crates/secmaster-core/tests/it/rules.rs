@@ -1,0 +1,471 @@
+//! The rules of DESIGN.md, as worked examples and as properties over random trails.
+
+use std::collections::{BTreeMap, HashMap};
+
+use proptest::prelude::*;
+use secmaster_core::strategy::{conflicting_trail, small_trail};
+use secmaster_core::{Error, Fact, Options, SecurityMaster, Table, Value, ValueType};
+
+use crate::{check, date, facts};
+
+#[test]
+fn reassertion_is_not_overwritten_by_an_earlier_late_fact() {
+    // The prototype's merge cascades 100 over the re-asserted 400 of 2024-05-01.
+    check(
+        "
+        1 2024-01-01 market_cap=400
+        1 2024-05-01 market_cap=400
+        ",
+        &["1 2024-03-01 market_cap=100"],
+        "
+        security_id  effective_start_date  effective_end_date  market_cap
+        1            2024-01-01            2024-03-01          400
+        1            2024-03-01            2024-05-01          100
+        1            2024-05-01            null                400
+        ",
+    );
+}
+
+#[test]
+fn split_cascades_until_a_later_fact() {
+    // SEED.md's two split examples: the new value carries forward into later rows unless a
+    // later fact sets the attribute.
+    let base = "
+        1 2024-01-01 ticker=GRPH name=Graphite
+        1 2024-03-22 ticker=LENZ name=Lenz
+    ";
+    check(
+        base,
+        &["1 2024-03-01 gics_industry=technology"],
+        "
+        security_id  effective_start_date  effective_end_date  ticker  name      gics_industry
+        1            2024-01-01            2024-03-01          GRPH    Graphite  null
+        1            2024-03-01            2024-03-22          GRPH    Graphite  technology
+        1            2024-03-22            null                LENZ    Lenz      technology
+        ",
+    );
+    check(
+        "
+        1 2024-01-01 ticker=GRPH name=Graphite
+        1 2024-03-22 ticker=LENZ name=Lenz gics_industry=health_sciences
+        ",
+        &["1 2024-03-01 gics_industry=technology"],
+        "
+        security_id  effective_start_date  effective_end_date  ticker  name      gics_industry
+        1            2024-01-01            2024-03-01          GRPH    Graphite  null
+        1            2024-03-01            2024-03-22          GRPH    Graphite  technology
+        1            2024-03-22            null                LENZ    Lenz      health_sciences
+        ",
+    );
+}
+
+#[test]
+fn the_five_merge_cases_are_one_mechanism() {
+    check(
+        "
+        1 2024-02-01 ticker=A
+        1 2024-04-01 ticker=B
+        ",
+        &[
+            "2 2024-01-01 ticker=NEW", // insert new
+            "1 2024-05-01 cap=5",      // insert after
+            "1 2024-01-01 cap=1",      // insert before, cascades
+            "1 2024-04-01 ticker=BB",  // same-date merge
+            "1 2024-03-01 cap=3",      // split, cascades until 2024-05-01
+        ],
+        "
+        security_id  effective_start_date  effective_end_date  ticker  cap
+        1            2024-01-01            2024-02-01          null    1
+        1            2024-02-01            2024-03-01          A       1
+        1            2024-03-01            2024-04-01          A       3
+        1            2024-04-01            2024-05-01          BB      3
+        1            2024-05-01            null                BB      5
+        2            2024-01-01            null                NEW     null
+        ",
+    );
+}
+
+#[test]
+fn null_retracts_until_a_later_fact() {
+    check(
+        "
+        1 2024-01-01 ticker=A rating=AA
+        1 2024-02-01 rating=null
+        1 2024-03-01 rating=BB
+        ",
+        &[],
+        "
+        security_id  effective_start_date  effective_end_date  ticker  rating
+        1            2024-01-01            2024-02-01          A       AA
+        1            2024-02-01            2024-03-01          A       null
+        1            2024-03-01            null                A       BB
+        ",
+    );
+}
+
+#[test]
+fn last_arrival_wins_within_and_across_batches() {
+    check(
+        "
+        1 2024-01-01 ticker=A ticker=B
+        ",
+        &[],
+        "
+        security_id  effective_start_date  effective_end_date  ticker
+        1            2024-01-01            null                B
+        ",
+    );
+    check(
+        "1 2024-01-01 ticker=A",
+        &["1 2024-01-01 ticker=C ticker=null"],
+        "
+        security_id  effective_start_date  effective_end_date  ticker
+        1            2024-01-01            null                null
+        ",
+    );
+}
+
+#[test]
+fn new_attribute_in_a_merge_takes_its_sorted_place() {
+    check(
+        "1 2024-01-01 zeta=1 ticker=A",
+        &["1 2024-02-01 alpha=2 asset_class=equity"],
+        "
+        security_id  effective_start_date  effective_end_date  asset_class  ticker  alpha  zeta
+        1            2024-01-01            2024-02-01          null         A       null   1
+        1            2024-02-01            null                equity       A       2      1
+        ",
+    );
+}
+
+#[test]
+fn priority_is_configurable() {
+    let master = SecurityMaster::build_with(
+        Options::default().with_priority(["zeta", "ticker"]),
+        facts("1 2024-01-01 asset_class=x ticker=A zeta=1 beta=2"),
+    )
+    .unwrap();
+    let names: Vec<String> = master
+        .columns()
+        .iter()
+        .map(|c| c.name().to_string())
+        .collect();
+    assert_eq!(
+        names,
+        [
+            "security_id",
+            "effective_start_date",
+            "effective_end_date",
+            "zeta",
+            "ticker",
+            "asset_class",
+            "beta"
+        ]
+    );
+}
+
+#[test]
+fn ints_and_floats_widen_to_float() {
+    let mut master = SecurityMaster::build(facts("1 2024-01-01 cap=400")).unwrap();
+    let cap = |m: &SecurityMaster| m.columns()[3].value_type();
+    assert_eq!(cap(&master), Some(ValueType::Int));
+    master.merge(facts("2 2024-01-01 cap=2.5")).unwrap();
+    assert_eq!(cap(&master), Some(ValueType::Float));
+    let table = master.table();
+    let cells: Vec<&Value> = table.column_values(3).collect();
+    assert_eq!(cells, [&Value::Float(400.0), &Value::Float(2.5)]);
+}
+
+#[test]
+fn type_conflict_names_attribute_types_and_fact_and_changes_nothing() {
+    let mut master = SecurityMaster::build(facts("1 2024-01-01 ticker=A cap=1")).unwrap();
+    let before = master.clone();
+    let err = master
+        .merge(facts(
+            "
+            2 2024-01-01 ticker=B
+            1 2024-02-01 cap=2024-02-01
+            ",
+        ))
+        .unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "attribute `cap` holds int values but fact (1, cap, 2024-02-01, 2024-02-01) gives a date"
+    );
+    assert!(matches!(
+        err,
+        Error::TypeConflict {
+            existing: ValueType::Int,
+            found: ValueType::Date,
+            ..
+        }
+    ));
+    assert_eq!(master, before);
+    assert!(master.facts().eq(before.facts()));
+
+    let err = SecurityMaster::build(facts("1 2024-01-01 x=true x=1")).unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "attribute `x` holds bool values but fact (1, x, 1, 2024-01-01) gives a int"
+    );
+}
+
+#[test]
+fn empty_attribute_is_refused() {
+    let mut master = SecurityMaster::build(facts("1 2024-01-01 ticker=A")).unwrap();
+    let before = master.clone();
+    let err = master
+        .merge([Fact::new(1, "", "x", date("2024-01-02"))])
+        .unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "fact (1, , x, 2024-01-02) has an empty attribute name"
+    );
+    assert_eq!(master, before);
+}
+
+#[test]
+fn all_null_column_has_no_type_and_stays() {
+    let master = SecurityMaster::build(facts("1 2024-01-01 ticker=A note=null")).unwrap();
+    let columns = master.columns();
+    assert_eq!(columns[4].name(), "note");
+    assert_eq!(columns[4].value_type(), None);
+    assert_eq!(
+        SecurityMaster::from_table(&master.table(), Options::default()).unwrap(),
+        master
+    );
+}
+
+#[test]
+fn from_table_reads_back_the_sample() {
+    let mut master = SecurityMaster::build(secmaster_core::sample::trail()).unwrap();
+    master.merge(secmaster_core::sample::update()).unwrap();
+    let back = SecurityMaster::from_table(&master.table(), Options::default()).unwrap();
+    assert_eq!(back, master);
+    assert_eq!(back.table(), master.table());
+}
+
+#[test]
+fn from_table_rejects_what_is_not_a_master() {
+    let master = SecurityMaster::build(facts(
+        "
+        1 2024-01-01 ticker=A zeta=1
+        1 2024-02-01 ticker=B
+        2 2024-01-01 ticker=C
+        ",
+    ))
+    .unwrap();
+    let table = master.table();
+    let err = |t: &Table, options: Options| {
+        SecurityMaster::from_table(t, options)
+            .unwrap_err()
+            .to_string()
+    };
+    let swapped = Table::new(
+        table.columns().to_vec(),
+        3,
+        vec![
+            table.row(1).to_vec(),
+            table.row(0).to_vec(),
+            table.row(2).to_vec(),
+        ],
+    )
+    .unwrap();
+    assert_eq!(
+        err(&swapped, Options::default()),
+        "table is not a security master: row 2 is not sorted by (security_id, effective_start_date)"
+    );
+    assert_eq!(
+        err(&table, Options::default().with_priority(["zeta"])),
+        "table is not a security master: attribute columns are not in priority order: \
+         expected zeta, ticker, found ticker, zeta"
+    );
+    let no_keys = table.select(&["ticker"]).unwrap().where_security(2);
+    let no_keys = Table::new(
+        no_keys.columns()[1..].to_vec(),
+        0,
+        vec![no_keys.row(0)[1..].to_vec()],
+    )
+    .unwrap();
+    assert_eq!(
+        err(&no_keys, Options::default()),
+        "table is not a security master: column 1 is `effective_start_date` of type date, \
+         expected `security_id` of type int"
+    );
+}
+
+/// The naive model of rules 2–5: bucket facts by `(security, date)`, sort, carry forward,
+/// the last arrival of a key winning. Cells are raw (before rule 8's widening).
+fn model(trail: &[Fact]) -> Vec<(i64, chrono::NaiveDate, BTreeMap<String, Value>)> {
+    let mut buckets: BTreeMap<(i64, chrono::NaiveDate), Vec<&Fact>> = BTreeMap::new();
+    for f in trail {
+        buckets
+            .entry((f.security_id(), f.effective_date()))
+            .or_default()
+            .push(f);
+    }
+    let mut rows: Vec<(i64, chrono::NaiveDate, BTreeMap<String, Value>)> = Vec::new();
+    for ((id, day), bucket) in buckets {
+        let mut state = match rows.last() {
+            Some((prev, _, state)) if *prev == id => state.clone(),
+            _ => BTreeMap::new(),
+        };
+        for f in bucket {
+            state.insert(f.attribute().to_string(), f.value().clone());
+        }
+        rows.push((id, day, state));
+    }
+    rows
+}
+
+/// A reordering of `trail` that keeps the relative order of facts sharing a key.
+fn reorder(trail: &[Fact], shuffled: &[usize]) -> Vec<Fact> {
+    let key = |f: &Fact| {
+        (
+            f.security_id(),
+            f.attribute().to_string(),
+            f.effective_date(),
+        )
+    };
+    let mut by_key: HashMap<_, std::collections::VecDeque<&Fact>> = HashMap::new();
+    for f in trail {
+        by_key.entry(key(f)).or_default().push_back(f);
+    }
+    // Walk the shuffled slots; each slot takes the next not-yet-placed fact of the key that
+    // the shuffled fact has, so same-key facts stay in arrival order.
+    shuffled
+        .iter()
+        .map(|&i| {
+            by_key
+                .get_mut(&key(&trail[i]))
+                .unwrap()
+                .pop_front()
+                .unwrap()
+                .clone()
+        })
+        .collect()
+}
+
+fn splits(len: usize) -> impl Strategy<Value = Vec<usize>> {
+    prop::collection::vec(0..=len, 0..5).prop_map(|mut cuts| {
+        cuts.sort_unstable();
+        cuts
+    })
+}
+
+proptest! {
+    #[test]
+    fn rule2_to_5_table_matches_naive_model(trail in small_trail(24)) {
+        let master = SecurityMaster::build(trail.clone()).unwrap();
+        let table = master.table();
+        let expected = model(&trail);
+        prop_assert_eq!(table.num_rows(), expected.len());
+        prop_assert_eq!(master.num_rows(), expected.len());
+        for (row, (id, start, state)) in table.rows().zip(&expected) {
+            prop_assert_eq!(&row[0], &Value::Int(*id));
+            prop_assert_eq!(&row[1], &Value::Date(*start));
+            for (c, column) in table.columns().iter().enumerate().skip(3) {
+                let raw = state.get(column.name()).cloned().unwrap_or(Value::Null);
+                let widened = match (raw, column.value_type()) {
+                    (Value::Int(i), Some(ValueType::Float)) => Value::Float(i as f64),
+                    (v, _) => v,
+                };
+                prop_assert_eq!(&row[c], &widened, "column {}", column.name());
+            }
+        }
+    }
+
+    #[test]
+    fn rule3_periods_have_no_gaps_or_overlaps(trail in small_trail(24)) {
+        let table = SecurityMaster::build(trail).unwrap().table();
+        let rows: Vec<&[Value]> = table.rows().collect();
+        for (i, row) in rows.iter().enumerate() {
+            match rows.get(i + 1) {
+                Some(next) if next[0] == row[0] => {
+                    prop_assert!(row[1] < next[1], "rows sorted, no duplicate (id, start)");
+                    prop_assert_eq!(&row[2], &next[1], "end is the next start");
+                }
+                Some(next) => {
+                    prop_assert!(row[0] < next[0], "securities sorted");
+                    prop_assert_eq!(&row[2], &Value::Null, "last row of a security is open");
+                }
+                None => prop_assert_eq!(&row[2], &Value::Null),
+            }
+        }
+    }
+
+    #[test]
+    fn rule6_reordering_that_keeps_same_key_order_changes_nothing(
+        (trail, shuffled) in small_trail(24).prop_flat_map(|t| {
+            let n = t.len();
+            (Just(t), Just((0..n).collect::<Vec<usize>>()).prop_shuffle())
+        })
+    ) {
+        let a = SecurityMaster::build(trail.clone()).unwrap();
+        let b = SecurityMaster::build(reorder(&trail, &shuffled)).unwrap();
+        prop_assert_eq!(a.table(), b.table());
+        prop_assert!(a.facts().eq(b.facts()));
+    }
+
+    #[test]
+    fn rule6_any_split_equals_build(
+        (trail, cuts) in small_trail(30).prop_flat_map(|t| { let n = t.len(); (Just(t), splits(n)) })
+    ) {
+        let whole = SecurityMaster::build(trail.clone()).unwrap();
+        let mut bounds = vec![0];
+        bounds.extend(&cuts);
+        bounds.push(trail.len());
+        let mut merged = SecurityMaster::build(trail[..bounds[1]].to_vec()).unwrap();
+        for w in bounds[1..].windows(2) {
+            merged.merge(trail[w[0]..w[1]].to_vec()).unwrap();
+        }
+        prop_assert_eq!(merged.table(), whole.table());
+        prop_assert!(merged.facts().eq(whole.facts()), "same facts in force");
+    }
+
+    #[test]
+    fn rule8_conflicts_fail_the_same_way_and_change_nothing(
+        (trail, cuts) in conflicting_trail(30).prop_flat_map(|t| { let n = t.len(); (Just(t), splits(n)) })
+    ) {
+        let whole = SecurityMaster::build(trail.clone());
+        let mut bounds = vec![0];
+        bounds.extend(&cuts);
+        bounds.push(trail.len());
+        let mut merged = SecurityMaster::default();
+        let mut failed = false;
+        for w in bounds.windows(2) {
+            let before = merged.clone();
+            if merged.merge(trail[w[0]..w[1]].to_vec()).is_err() {
+                prop_assert_eq!(&merged, &before, "a failed merge leaves the master as it was");
+                prop_assert!(merged.facts().eq(before.facts()));
+                failed = true;
+                break;
+            }
+        }
+        prop_assert_eq!(failed, whole.is_err());
+        if let Ok(whole) = whole {
+            prop_assert_eq!(merged.table(), whole.table());
+        }
+    }
+
+    #[test]
+    fn from_table_inverts_table(trail in small_trail(24)) {
+        let master = SecurityMaster::build(trail).unwrap();
+        let back = SecurityMaster::from_table(&master.table(), Options::default()).unwrap();
+        prop_assert_eq!(back.table(), master.table());
+    }
+
+    #[test]
+    fn views_agree_with_filters_on_the_table(trail in small_trail(24), day in 0u32..6) {
+        let master = SecurityMaster::build(trail).unwrap();
+        let table = master.table();
+        for class in [None, Some("equity"), Some("bond")] {
+            prop_assert_eq!(master.asset_class(class), table.where_asset_class(class));
+        }
+        let on = chrono::NaiveDate::from_ymd_opt(2023, 12, 31).unwrap() + chrono::Days::new(day.into());
+        let valid = table.filter(|r| {
+            r[1] <= Value::Date(on) && (r[2].is_null() || Value::Date(on) < r[2])
+        });
+        prop_assert_eq!(master.as_of(on), valid);
+    }
+}
