@@ -33,6 +33,7 @@
 
 mod error;
 mod fact;
+pub mod generate;
 mod master;
 pub mod sample;
 #[cfg(any(test, feature = "proptest"))]
