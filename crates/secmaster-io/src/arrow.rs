@@ -1,0 +1,490 @@
+//! The Arrow mapping: a [`Table`] or [`SecurityMaster`] as a typed [`RecordBatch`], and back.
+//!
+//! | secmaster  | Arrow     |
+//! |------------|-----------|
+//! | int        | `Int64`   |
+//! | float      | `Float64` |
+//! | bool       | `Boolean` |
+//! | date       | `Date32`  |
+//! | str        | `Utf8`    |
+//! | unknown type (every value null) | `Null` |
+//!
+//! What Arrow's schema cannot say travels in its metadata, as Parquet keeps `ARROW:schema`:
+//! [`KEY_COLUMNS_METADATA`] holds the number of key columns and, for a master,
+//! [`PRIORITY_METADATA`] its attribute priority as a JSON array. Reading also accepts the
+//! types other tools write for the same values: any integer width, `Float32`, `Date64`,
+//! `LargeUtf8` and `Utf8View`.
+
+use std::path::Path;
+use std::sync::Arc;
+
+use arrow_array::builder::{
+    BooleanBuilder, Date32Builder, Float64Builder, Int64Builder, StringBuilder,
+};
+use arrow_array::cast::AsArray;
+use arrow_array::types::{
+    Date32Type, Date64Type, Float32Type, Float64Type, Int8Type, Int16Type, Int32Type, Int64Type,
+    UInt8Type, UInt16Type, UInt32Type, UInt64Type,
+};
+use arrow_array::{Array, ArrayRef, NullArray, RecordBatch};
+use arrow_schema::{DataType, Field, Schema, SchemaRef};
+use chrono::{Datelike, NaiveDate};
+use secmaster_core::{Column, RowCursor, SecurityMaster, Table, Value, ValueType};
+
+use crate::schema::{TableSchema, to_master};
+use crate::{Error, Location, Result};
+
+/// Schema metadata key holding the number of key columns, e.g. `"3"`.
+pub const KEY_COLUMNS_METADATA: &str = "secmaster:key_columns";
+
+/// Schema metadata key holding a master's attribute priority as a JSON array of names.
+pub const PRIORITY_METADATA: &str = "secmaster:priority";
+
+/// How many rows [`master_batches`] puts in a batch unless told otherwise.
+pub const DEFAULT_BATCH_ROWS: usize = 64 * 1024;
+
+/// The name errors from in-memory conversions carry in place of a file.
+const IN_MEMORY: &str = "<record batch>";
+
+/// The Arrow type of a column of type `ty` (`None`: unknown, every value null).
+pub fn data_type(ty: Option<ValueType>) -> DataType {
+    match ty {
+        None => DataType::Null,
+        Some(ValueType::Bool) => DataType::Boolean,
+        Some(ValueType::Int) => DataType::Int64,
+        Some(ValueType::Float) => DataType::Float64,
+        Some(ValueType::Str) => DataType::Utf8,
+        Some(ValueType::Date) => DataType::Date32,
+    }
+}
+
+/// The secmaster type of an Arrow type, `Some(None)` for `Null`, `None` if unsupported.
+fn value_type(dt: &DataType) -> Option<Option<ValueType>> {
+    Some(match dt {
+        DataType::Null => None,
+        DataType::Boolean => Some(ValueType::Bool),
+        DataType::Int8
+        | DataType::Int16
+        | DataType::Int32
+        | DataType::Int64
+        | DataType::UInt8
+        | DataType::UInt16
+        | DataType::UInt32
+        | DataType::UInt64 => Some(ValueType::Int),
+        DataType::Float32 | DataType::Float64 => Some(ValueType::Float),
+        DataType::Date32 | DataType::Date64 => Some(ValueType::Date),
+        DataType::Utf8 | DataType::LargeUtf8 | DataType::Utf8View => Some(ValueType::Str),
+        _ => return None,
+    })
+}
+
+/// The Arrow schema of `schema`: one nullable field per column, and the metadata described
+/// in the [module docs](self).
+pub fn to_arrow_schema(schema: &TableSchema) -> Schema {
+    let fields: Vec<Field> = schema
+        .columns()
+        .iter()
+        .map(|c| Field::new(c.name(), data_type(c.value_type()), true))
+        .collect();
+    let mut metadata = vec![(
+        KEY_COLUMNS_METADATA.to_string(),
+        schema.key_columns().to_string(),
+    )];
+    if let Some(priority) = schema.priority() {
+        let names: Vec<&str> = priority.iter().map(|s| &**s).collect();
+        let json = serde_json::to_string(&names).expect("names always serialize");
+        metadata.push((PRIORITY_METADATA.to_string(), json));
+    }
+    Schema::new(fields).with_metadata(metadata.into_iter().collect::<arrow_schema::Metadata>())
+}
+
+/// Reads a [`TableSchema`] from an Arrow schema; `path` names its file in errors. Without
+/// [`KEY_COLUMNS_METADATA`], a schema starting with a master's key columns has 3 keys and
+/// any other none.
+pub fn from_arrow_schema(schema: &Schema, path: &Path) -> Result<TableSchema> {
+    let invalid = |reason: String| Error::InvalidSchema {
+        path: path.to_path_buf(),
+        reason,
+    };
+    let mut columns = Vec::with_capacity(schema.fields().len());
+    for field in schema.fields() {
+        let ty = value_type(field.data_type()).ok_or_else(|| Error::UnsupportedType {
+            path: path.to_path_buf(),
+            column: field.name().clone(),
+            data_type: field.data_type().to_string(),
+        })?;
+        columns.push(Column::new(field.name().as_str(), ty));
+    }
+    let key_columns = match schema.metadata.get(KEY_COLUMNS_METADATA) {
+        Some(text) => text
+            .parse::<usize>()
+            .ok()
+            .filter(|&k| k <= columns.len())
+            .ok_or_else(|| {
+                invalid(format!(
+                    "metadata `{KEY_COLUMNS_METADATA}` is `{text}`, expected a column count"
+                ))
+            })?,
+        None => {
+            let names: Vec<&str> = columns.iter().map(Column::name).collect();
+            TableSchema::guess_key_columns(&names)
+        }
+    };
+    let priority = match schema.metadata.get(PRIORITY_METADATA) {
+        Some(text) => Some(
+            serde_json::from_str::<Vec<String>>(text)
+                .map_err(|_| {
+                    invalid(format!(
+                        "metadata `{PRIORITY_METADATA}` is `{text}`, expected a JSON array of names"
+                    ))
+                })?
+                .into_iter()
+                .map(Arc::from)
+                .collect(),
+        ),
+        None => None,
+    };
+    Ok(TableSchema::new(columns, key_columns, priority))
+}
+
+/// Appends values of one column to an Arrow array.
+enum Builder {
+    Null(usize),
+    Bool(BooleanBuilder),
+    Int(Int64Builder),
+    Float(Float64Builder),
+    Str(StringBuilder),
+    Date(Date32Builder),
+}
+
+fn days(d: NaiveDate) -> i32 {
+    d.num_days_from_ce() - EPOCH_DAYS_FROM_CE
+}
+
+/// `NaiveDate::num_days_from_ce` of 1970-01-01, Arrow's day zero.
+const EPOCH_DAYS_FROM_CE: i32 = 719_163;
+
+fn date_of_days(days: i64) -> Option<NaiveDate> {
+    let ce = i32::try_from(days.checked_add(i64::from(EPOCH_DAYS_FROM_CE))?).ok()?;
+    NaiveDate::from_num_days_from_ce_opt(ce)
+}
+
+impl Builder {
+    fn new(ty: Option<ValueType>) -> Builder {
+        match ty {
+            None => Builder::Null(0),
+            Some(ValueType::Bool) => Builder::Bool(BooleanBuilder::new()),
+            Some(ValueType::Int) => Builder::Int(Int64Builder::new()),
+            Some(ValueType::Float) => Builder::Float(Float64Builder::new()),
+            Some(ValueType::Str) => Builder::Str(StringBuilder::new()),
+            Some(ValueType::Date) => Builder::Date(Date32Builder::new()),
+        }
+    }
+
+    /// Appends `value`, which the core guarantees is null or of the column's type.
+    fn append(&mut self, value: &Value) {
+        match (self, value) {
+            (Builder::Null(n), _) => *n += 1,
+            (Builder::Bool(b), Value::Bool(x)) => b.append_value(*x),
+            (Builder::Int(b), Value::Int(x)) => b.append_value(*x),
+            (Builder::Float(b), Value::Float(x)) => b.append_value(*x),
+            (Builder::Str(b), Value::Str(x)) => b.append_value(x),
+            (Builder::Date(b), Value::Date(x)) => b.append_value(days(*x)),
+            (Builder::Bool(b), _) => b.append_null(),
+            (Builder::Int(b), _) => b.append_null(),
+            (Builder::Float(b), _) => b.append_null(),
+            (Builder::Str(b), _) => b.append_null(),
+            (Builder::Date(b), _) => b.append_null(),
+        }
+    }
+
+    fn finish(&mut self) -> ArrayRef {
+        match self {
+            Builder::Null(n) => Arc::new(NullArray::new(std::mem::take(n))),
+            Builder::Bool(b) => Arc::new(b.finish()),
+            Builder::Int(b) => Arc::new(b.finish()),
+            Builder::Float(b) => Arc::new(b.finish()),
+            Builder::Str(b) => Arc::new(b.finish()),
+            Builder::Date(b) => Arc::new(b.finish()),
+        }
+    }
+}
+
+fn batch(schema: &SchemaRef, builders: &mut [Builder]) -> RecordBatch {
+    let arrays = builders.iter_mut().map(Builder::finish).collect();
+    RecordBatch::try_new(schema.clone(), arrays).expect("arrays are built to the schema")
+}
+
+/// A table as one record batch, with its key count in the schema metadata.
+pub fn to_record_batch(table: &Table) -> RecordBatch {
+    let schema = Arc::new(to_arrow_schema(&TableSchema::of_table(table)));
+    let mut builders: Vec<Builder> = table
+        .columns()
+        .iter()
+        .map(|c| Builder::new(c.value_type()))
+        .collect();
+    for row in table.rows() {
+        for (b, v) in builders.iter_mut().zip(row) {
+            b.append(v);
+        }
+    }
+    batch(&schema, &mut builders)
+}
+
+/// A master's table as one record batch, with its key count and priority in the schema
+/// metadata. For a large master prefer [`master_batches`], which never holds the whole table.
+pub fn master_to_record_batch(master: &SecurityMaster) -> RecordBatch {
+    let mut batches = master_batches(master, usize::MAX);
+    batches
+        .next()
+        .unwrap_or_else(|| RecordBatch::new_empty(batches.schema()))
+}
+
+/// A master's table as record batches of at most `rows` rows each, read straight from the
+/// master's row cursor (no copy of the whole table). An empty master yields no batch.
+pub fn master_batches(master: &SecurityMaster, rows: usize) -> MasterBatches<'_> {
+    let schema = TableSchema::of_master(master);
+    MasterBatches {
+        builders: schema
+            .columns()
+            .iter()
+            .map(|c| Builder::new(c.value_type()))
+            .collect(),
+        schema: Arc::new(to_arrow_schema(&schema)),
+        cursor: master.cursor(),
+        rows: rows.max(1),
+    }
+}
+
+/// The record batches of a master's table, from [`master_batches`].
+pub struct MasterBatches<'a> {
+    cursor: RowCursor<'a>,
+    schema: SchemaRef,
+    builders: Vec<Builder>,
+    rows: usize,
+}
+
+impl std::fmt::Debug for MasterBatches<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("MasterBatches")
+            .field("schema", &self.schema)
+            .field("rows", &self.rows)
+            .finish_non_exhaustive()
+    }
+}
+
+impl MasterBatches<'_> {
+    /// The schema of every batch, with the master's metadata.
+    pub fn schema(&self) -> SchemaRef {
+        self.schema.clone()
+    }
+}
+
+impl Iterator for MasterBatches<'_> {
+    type Item = RecordBatch;
+
+    fn next(&mut self) -> Option<RecordBatch> {
+        let mut n = 0;
+        while n < self.rows {
+            let Some(row) = self.cursor.next_row() else {
+                break;
+            };
+            let (keys, attributes) = self.builders.split_at_mut(3);
+            keys[0].append(&Value::Int(row.security_id()));
+            keys[1].append(&Value::Date(row.start()));
+            keys[2].append(&row.end().map_or(Value::Null, Value::Date));
+            for (b, v) in attributes.iter_mut().zip(row.attributes()) {
+                b.append(v);
+            }
+            n += 1;
+        }
+        (n > 0).then(|| batch(&self.schema, &mut self.builders))
+    }
+}
+
+/// A record batch as a table. Its schema metadata gives the key count (see
+/// [`from_arrow_schema`] for batches without it).
+pub fn from_record_batch(batch: &RecordBatch) -> Result<Table> {
+    let path = Path::new(IN_MEMORY);
+    let mut reader = TableReader::new(&batch.schema(), path)?;
+    reader.push(batch)?;
+    reader.finish()
+}
+
+/// A record batch, as [`master_to_record_batch`] makes it, as a master; the priority comes
+/// from its schema metadata (the default one if absent).
+pub fn master_from_record_batch(batch: &RecordBatch) -> Result<SecurityMaster> {
+    let path = Path::new(IN_MEMORY);
+    let mut reader = TableReader::new(&batch.schema(), path)?;
+    reader.push(batch)?;
+    reader.finish_master()
+}
+
+/// Collects record batches of one schema into a [`Table`]: shared by the IPC and Parquet
+/// readers.
+pub(crate) struct TableReader<'p> {
+    schema: TableSchema,
+    rows: Vec<Vec<Value>>,
+    path: &'p Path,
+}
+
+impl<'p> TableReader<'p> {
+    pub(crate) fn new(schema: &Schema, path: &'p Path) -> Result<TableReader<'p>> {
+        Ok(TableReader {
+            schema: from_arrow_schema(schema, path)?,
+            rows: Vec::new(),
+            path,
+        })
+    }
+
+    pub(crate) fn push(&mut self, batch: &RecordBatch) -> Result<()> {
+        let first = self.rows.len();
+        let width = self.schema.columns().len();
+        self.rows
+            .extend((0..batch.num_rows()).map(|_| Vec::with_capacity(width)));
+        let rows = &mut self.rows[first..];
+        for (c, column) in self.schema.columns().iter().enumerate() {
+            let array = batch.column(c);
+            let mut cells = rows.iter_mut();
+            for_each_value(array, |i, value| {
+                let value = value.ok_or_else(|| Error::InvalidValue {
+                    path: self.path.to_path_buf(),
+                    location: Location::Row((first + i + 1) as u64),
+                    column: column.name().to_string(),
+                    expected: "a value secmaster can hold".to_string(),
+                    found: "an out-of-range integer or date".to_string(),
+                })?;
+                cells.next().expect("one row per array slot").push(value);
+                Ok(())
+            })?;
+        }
+        Ok(())
+    }
+
+    pub(crate) fn finish(self) -> Result<Table> {
+        self.schema.table(self.rows, self.path)
+    }
+
+    pub(crate) fn finish_master(self) -> Result<SecurityMaster> {
+        let options = self.schema.options();
+        let path = self.path;
+        let table = self.finish()?;
+        to_master(&table, options, path)
+    }
+}
+
+/// Calls `f` with each slot of `array` as a [`Value`] (`None`: not representable, such as a
+/// `UInt64` above `i64::MAX` or a date outside chrono's range).
+pub(crate) fn for_each_value(
+    array: &dyn Array,
+    mut f: impl FnMut(usize, Option<Value>) -> Result<()>,
+) -> Result<()> {
+    macro_rules! each {
+        ($array:expr, $convert:expr) => {{
+            let a = $array;
+            for i in 0..a.len() {
+                let v = if a.is_null(i) {
+                    Some(Value::Null)
+                } else {
+                    #[allow(clippy::redundant_closure_call)]
+                    ($convert)(a.value(i))
+                };
+                f(i, v)?;
+            }
+        }};
+    }
+    match array.data_type() {
+        DataType::Null => {
+            for i in 0..array.len() {
+                f(i, Some(Value::Null))?;
+            }
+        }
+        DataType::Boolean => each!(array.as_boolean(), |x| Some(Value::Bool(x))),
+        DataType::Int8 => each!(array.as_primitive::<Int8Type>(), |x: i8| Some(
+            Value::Int(x.into())
+        )),
+        DataType::Int16 => each!(array.as_primitive::<Int16Type>(), |x: i16| Some(
+            Value::Int(x.into())
+        )),
+        DataType::Int32 => each!(array.as_primitive::<Int32Type>(), |x: i32| Some(
+            Value::Int(x.into())
+        )),
+        DataType::Int64 => each!(array.as_primitive::<Int64Type>(), |x: i64| Some(
+            Value::Int(x)
+        )),
+        DataType::UInt8 => each!(array.as_primitive::<UInt8Type>(), |x: u8| Some(
+            Value::Int(x.into())
+        )),
+        DataType::UInt16 => each!(array.as_primitive::<UInt16Type>(), |x: u16| Some(
+            Value::Int(x.into())
+        )),
+        DataType::UInt32 => each!(array.as_primitive::<UInt32Type>(), |x: u32| Some(
+            Value::Int(x.into())
+        )),
+        DataType::UInt64 => each!(array.as_primitive::<UInt64Type>(), |x: u64| i64::try_from(x)
+            .ok()
+            .map(Value::Int)),
+        DataType::Float32 => each!(array.as_primitive::<Float32Type>(), |x: f32| Some(
+            Value::Float(x.into())
+        )),
+        DataType::Float64 => each!(array.as_primitive::<Float64Type>(), |x: f64| Some(
+            Value::Float(x)
+        )),
+        DataType::Date32 => each!(array.as_primitive::<Date32Type>(), |x: i32| date_of_days(
+            x.into()
+        )
+        .map(Value::Date)),
+        DataType::Date64 => each!(array.as_primitive::<Date64Type>(), |x: i64| date_of_days(
+            x.div_euclid(86_400_000)
+        )
+        .map(Value::Date)),
+        DataType::Utf8 => each!(array.as_string::<i32>(), |x: &str| Some(Value::from(x))),
+        DataType::LargeUtf8 => each!(array.as_string::<i64>(), |x: &str| Some(Value::from(x))),
+        DataType::Utf8View => each!(array.as_string_view(), |x: &str| Some(Value::from(x))),
+        other => unreachable!("from_arrow_schema rejects {other}"),
+    }
+    Ok(())
+}
+
+/// Whether the Arrow type can be read as a secmaster value.
+pub(crate) fn is_supported(dt: &DataType) -> bool {
+    value_type(dt).is_some()
+}
+
+#[cfg(test)]
+mod tests {
+    use secmaster_core::sample;
+
+    use super::*;
+
+    #[test]
+    fn sample_master_round_trips_with_metadata() {
+        let mut master = SecurityMaster::build(sample::trail()).unwrap();
+        master.merge(sample::update()).unwrap();
+        let batch = master_to_record_batch(&master);
+        assert_eq!(batch.schema().metadata.get(KEY_COLUMNS_METADATA).unwrap(), "3");
+        assert_eq!(
+            batch.schema().metadata.get(PRIORITY_METADATA).unwrap(),
+            r#"["asset_class","ticker","name"]"#
+        );
+        assert_eq!(master_from_record_batch(&batch).unwrap(), master);
+        let table = from_record_batch(&to_record_batch(&master.table())).unwrap();
+        assert_eq!(table, master.table());
+    }
+
+    #[test]
+    fn small_batches_cover_every_row() {
+        let master = SecurityMaster::build(sample::trail()).unwrap();
+        let sizes: Vec<usize> = master_batches(&master, 2).map(|b| b.num_rows()).collect();
+        assert_eq!(sizes.iter().sum::<usize>(), master.num_rows());
+        assert!(sizes.iter().all(|&n| n <= 2));
+    }
+
+    #[test]
+    fn dates_map_to_days_since_epoch() {
+        let d = NaiveDate::from_ymd_opt(1970, 1, 2).unwrap();
+        assert_eq!(days(d), 1);
+        assert_eq!(date_of_days(1), Some(d));
+        assert_eq!(date_of_days(i64::from(i32::MAX)), None);
+    }
+}

@@ -1,0 +1,3 @@
+//! Integration tests of secmaster-io: round trips, fact readers and error messages.
+
+mod roundtrip;
