@@ -3,9 +3,12 @@
 
 pub mod arrow;
 mod atomic;
+pub mod csv;
 mod error;
+mod infer;
 pub mod ipc;
 pub mod parquet;
+mod records;
 mod schema;
 mod text;
 

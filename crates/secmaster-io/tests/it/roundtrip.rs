@@ -2,7 +2,7 @@
 
 use proptest::prelude::*;
 use secmaster_core::strategy::wide_master;
-use secmaster_io::{ipc, parquet};
+use secmaster_io::{csv, ipc, parquet};
 
 fn config() -> ProptestConfig {
     ProptestConfig {
@@ -41,5 +41,18 @@ proptest! {
         prop_assert_eq!(parquet::read_master(&path).unwrap(), master.clone());
         parquet::write(&path, &master.table()).unwrap();
         prop_assert_eq!(parquet::read(&path).unwrap(), master.table());
+    }
+
+    #[test]
+    fn rule11_csv_round_trip(master in wide_master(40)) {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("m.csv");
+        csv::write_master(&path, &master).unwrap();
+        prop_assert_eq!(csv::read_master(&path).unwrap(), master.clone());
+        csv::write(&path, &master.table()).unwrap();
+        prop_assert_eq!(csv::read(&path).unwrap(), master.table());
+        let mut streamed = Vec::new();
+        csv::master_to_writer(&mut streamed, &master).unwrap();
+        prop_assert_eq!(std::fs::read(&path).unwrap(), streamed);
     }
 }
