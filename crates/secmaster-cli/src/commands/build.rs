@@ -1,0 +1,39 @@
+//! `secmaster build` and `secmaster positions`: files in, a master or joined positions out.
+
+use std::io::Write;
+
+use anyhow::{Context, Result};
+use secmaster_core::{Join, Value};
+
+use super::{load, narrow, view_master};
+use crate::files;
+use crate::output::emit;
+use crate::plan::{Build, Env, Positions};
+use crate::progress::Progress;
+
+/// Builds the master, takes the view, writes it.
+pub(crate) fn run(plan: &Build, out: &mut dyn Write, env: &Env) -> Result<()> {
+    let master = load(&plan.source, env)?;
+    let table = view_master(&master, &plan.view)?;
+    let _progress = Progress::spinner(env, "writing".to_string());
+    emit(&table, &plan.output, out)
+}
+
+/// Builds the master, joins the positions as of their dates, takes the view, writes it.
+pub(crate) fn run_positions(plan: &Positions, out: &mut dyn Write, env: &Env) -> Result<()> {
+    let positions = files::read_positions(&plan.positions)
+        .with_context(|| format!("cannot read positions from {}", plan.positions.display()))?;
+    let master = load(&plan.source, env)?;
+    let join = if plan.left { Join::Left } else { Join::Inner };
+    let mut joined = master.join_positions(&positions, join);
+    if let Some(id) = plan.view.security {
+        joined = joined.where_security(id);
+    }
+    if let Some(day) = plan.view.as_of {
+        let date = Value::Date(day);
+        joined = joined.filter(|row| row[2] == date);
+    }
+    let table = narrow(joined, &plan.view, true)?;
+    let _progress = Progress::spinner(env, "writing".to_string());
+    emit(&table, &plan.output, out)
+}

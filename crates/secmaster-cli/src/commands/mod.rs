@@ -1,0 +1,106 @@
+//! One `run` per command; each writes its result to the injected writer (or the file its plan
+//! names) and returns errors with the context a user needs.
+
+mod build;
+mod convert;
+mod demo;
+mod generate;
+mod sql;
+
+use std::io::Write;
+use std::path::Path;
+
+use anyhow::{Context, Result};
+use secmaster_core::{Error as CoreError, SecurityMaster, Table};
+
+use crate::error::Usage;
+use crate::files::{self, Input};
+use crate::plan::{Env, Plan, Source, View};
+use crate::progress::Progress;
+
+/// Runs a plan, writing to `out`.
+pub(crate) fn run(plan: Plan, out: &mut dyn Write, env: &Env) -> Result<()> {
+    match plan {
+        Plan::Demo(p) => demo::run(&p, out),
+        Plan::Build(p) => build::run(&p, out, env),
+        Plan::Positions(p) => build::run_positions(&p, out, env),
+        Plan::Generate(p) => generate::run(&p, out, env),
+        Plan::Convert(p) => convert::run(&p, out),
+        Plan::Sql(p) => sql::run(&p, out, env),
+        Plan::Completions(shell) => {
+            let mut command = <crate::args::Cli as clap::CommandFactory>::command();
+            clap_complete::generate(shell, &mut command, "secmaster", out);
+            Ok(())
+        }
+    }
+}
+
+/// Builds the master of `source`: its files as one trail, in order, then each update merged.
+///
+/// Each file after the first is read knowing the columns so far, so a value is typed the way
+/// its attribute already is; by rule 6, merging the files one by one is building from all.
+pub(crate) fn load(source: &Source, env: &Env) -> Result<SecurityMaster> {
+    let progress = Progress::spinner(env, String::new());
+    let mut master: Option<SecurityMaster> = None;
+    for path in &source.facts {
+        progress.set_message(format!("reading {}", path.display()));
+        master = Some(add(master, path, "cannot build the master from")?);
+    }
+    let mut master = master.unwrap_or_default();
+    for path in &source.updates {
+        progress.set_message(format!("merging {}", path.display()));
+        master = add(Some(master), path, "cannot merge")?;
+    }
+    Ok(master)
+}
+
+fn add(master: Option<SecurityMaster>, path: &Path, what: &str) -> Result<SecurityMaster> {
+    let context = || format!("{what} {}", path.display());
+    let input = files::read_input(path, master.as_ref())?;
+    Ok(match (master, input) {
+        (None, Input::Facts(facts)) => SecurityMaster::build(facts).with_context(context)?,
+        (None, Input::Master(m)) => m,
+        (Some(mut m), Input::Facts(facts)) => {
+            m.merge(facts).with_context(context)?;
+            m
+        }
+        (Some(mut m), Input::Master(other)) => {
+            m.merge(other.facts().collect::<Vec<_>>())
+                .with_context(context)?;
+            m
+        }
+    })
+}
+
+/// The master's table as `view` selects it: one security, one day, one asset class, some
+/// columns.
+pub(crate) fn view_master(master: &SecurityMaster, view: &View) -> Result<Table> {
+    let table = match (view.security, view.as_of) {
+        (Some(id), None) => master.history(id),
+        (security, Some(day)) => {
+            let t = master.as_of(day);
+            security.map_or(t.clone(), |id| t.where_security(id))
+        }
+        (None, None) if view.asset_class.is_some() => {
+            master.asset_class(view.asset_class.as_ref().and_then(|c| c.as_deref()))
+        }
+        (None, None) => master.table(),
+    };
+    narrow(table, view, view.security.is_some() || view.as_of.is_some())
+}
+
+/// Applies the asset-class view (when not done yet) and the column selection.
+pub(crate) fn narrow(mut table: Table, view: &View, class_pending: bool) -> Result<Table> {
+    if let (Some(class), true) = (&view.asset_class, class_pending) {
+        table = table.where_asset_class(class.as_deref());
+    }
+    if view.columns.is_empty() {
+        return Ok(table);
+    }
+    table.select(&view.columns).map_err(|e| match e {
+        CoreError::UnknownColumn { .. } => {
+            anyhow::Error::new(Usage::new(format!("--columns: {e}")))
+        }
+        e => e.into(),
+    })
+}

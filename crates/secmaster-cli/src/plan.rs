@@ -1,0 +1,340 @@
+//! Resolution: turns parsed arguments into a [`Plan`], checking what clap cannot (flag
+//! combinations, formats from extensions, date patterns) and filling in defaults that depend
+//! on the terminal.
+
+use std::path::{Path, PathBuf};
+
+use chrono::NaiveDate;
+use chrono::format::{Item, StrftimeItems};
+
+use crate::args::{self, Cli, Command, Dialect, Format};
+use crate::error::Usage;
+
+/// What the process runs in: whether stdout and stderr are terminals, and how wide.
+#[derive(Debug, Clone, Copy, Default)]
+pub(crate) struct Env {
+    pub(crate) stdout_is_terminal: bool,
+    pub(crate) stderr_is_terminal: bool,
+    pub(crate) terminal_width: Option<usize>,
+}
+
+/// One thing to do.
+#[derive(Debug)]
+pub(crate) enum Plan {
+    Demo(Demo),
+    Build(Build),
+    Positions(Positions),
+    Generate(Generate),
+    Convert(Convert),
+    Sql(Sql),
+    Completions(clap_complete::Shell),
+}
+
+/// How the `table` format prints.
+#[derive(Debug, Clone)]
+pub(crate) struct Display {
+    /// A strftime pattern, or `None` for ISO dates.
+    pub(crate) date_format: Option<String>,
+    /// Cells longer than this are elided (0: never).
+    pub(crate) max_cell: usize,
+    /// Tables wider than this fold into blocks of columns.
+    pub(crate) width: Option<usize>,
+}
+
+/// Which trail the demo starts from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Trail {
+    Sample,
+    Generated { seed: u64 },
+}
+
+/// The bare command: the prototype's demo.
+#[derive(Debug)]
+pub(crate) struct Demo {
+    pub(crate) trail: Trail,
+    pub(crate) merge: bool,
+    /// `Some(None)`: the uncategorized rows.
+    pub(crate) filter: Option<Option<String>>,
+    pub(crate) positions: bool,
+    pub(crate) sql: bool,
+    pub(crate) display: Display,
+}
+
+/// Fact files and later batches.
+#[derive(Debug, Clone)]
+pub(crate) struct Source {
+    pub(crate) facts: Vec<PathBuf>,
+    pub(crate) updates: Vec<PathBuf>,
+}
+
+/// Which rows and columns to show.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct View {
+    pub(crate) asset_class: Option<Option<String>>,
+    pub(crate) as_of: Option<NaiveDate>,
+    pub(crate) security: Option<i64>,
+    pub(crate) columns: Vec<String>,
+}
+
+/// Where a table goes.
+#[derive(Debug, Clone)]
+pub(crate) struct Output {
+    pub(crate) format: Format,
+    pub(crate) path: Option<PathBuf>,
+    pub(crate) display: Display,
+}
+
+/// `secmaster build`.
+#[derive(Debug)]
+pub(crate) struct Build {
+    pub(crate) source: Source,
+    pub(crate) view: View,
+    pub(crate) output: Output,
+}
+
+/// `secmaster positions`.
+#[derive(Debug)]
+pub(crate) struct Positions {
+    pub(crate) positions: PathBuf,
+    pub(crate) source: Source,
+    pub(crate) left: bool,
+    pub(crate) view: View,
+    pub(crate) output: Output,
+}
+
+/// `secmaster generate`.
+#[derive(Debug)]
+pub(crate) struct Generate {
+    pub(crate) config: secmaster_core::generate::Config,
+    pub(crate) path: Option<PathBuf>,
+}
+
+/// `secmaster convert`.
+#[derive(Debug)]
+pub(crate) struct Convert {
+    pub(crate) input: PathBuf,
+    pub(crate) input_format: Format,
+    pub(crate) output: Output,
+}
+
+/// `secmaster sql`.
+#[derive(Debug)]
+pub(crate) struct Sql {
+    /// `None`: the bundled sample trail.
+    pub(crate) source: Option<Source>,
+    pub(crate) dialect: Dialect,
+    pub(crate) table: String,
+}
+
+/// Resolves parsed arguments into a plan, or says which usage is wrong.
+pub(crate) fn resolve(cli: Cli, env: &Env) -> Result<Plan, Usage> {
+    let display = display(&cli.display, env)?;
+    let Some(command) = cli.command else {
+        return demo(cli.demo, display);
+    };
+    Ok(match command {
+        Command::Build(a) => Plan::Build(Build {
+            source: source(a.facts, a.updates),
+            view: view(a.view),
+            output: output(a.output, display, env)?,
+        }),
+        Command::Positions(a) => Plan::Positions(Positions {
+            positions: a.positions,
+            source: source(a.facts, a.updates),
+            left: a.left,
+            view: view(a.view),
+            output: output(a.output, display, env)?,
+        }),
+        Command::Generate(a) => {
+            if let Some(path) = &a.output {
+                if let Some(format) = format_of(path) {
+                    if format != Format::Csv {
+                        return Err(Usage::new(format!(
+                            "`generate` writes CSV, but {} names a {} file; give a .csv path",
+                            path.display(),
+                            format_name(format)
+                        )));
+                    }
+                }
+            }
+            Plan::Generate(Generate {
+                config: secmaster_core::generate::Config::new(a.securities, a.facts)
+                    .with_seed(a.seed)
+                    .with_shuffle_window(a.shuffle_window),
+                path: a.output,
+            })
+        }
+        Command::Convert(a) => {
+            let input_format = format_of(&a.input).ok_or_else(|| unknown_extension(&a.input))?;
+            if input_format == Format::Table {
+                return Err(Usage::new(format!(
+                    "{} is a text table, which cannot be read back; convert from Parquet, \
+                     Arrow IPC, CSV, JSON Lines or SQLite",
+                    a.input.display()
+                )));
+            }
+            let format = format_of(&a.output).ok_or_else(|| unknown_extension(&a.output))?;
+            Plan::Convert(Convert {
+                input: a.input,
+                input_format,
+                output: Output {
+                    format,
+                    path: Some(a.output),
+                    display,
+                },
+            })
+        }
+        Command::Sql(a) => Plan::Sql(Sql {
+            source: if a.facts.is_empty() {
+                if !a.updates.updates.is_empty() {
+                    return Err(Usage::new("--update needs FACTS to merge into"));
+                }
+                None
+            } else {
+                Some(source(a.facts, a.updates))
+            },
+            dialect: a.dialect,
+            table: a.table,
+        }),
+        Command::Completions { shell } => Plan::Completions(shell),
+    })
+}
+
+fn demo(a: args::DemoArgs, display: Display) -> Result<Plan, Usage> {
+    if a.generate && a.merge {
+        return Err(Usage::new(
+            "-g/--generate cannot be used with -m/--merge: the bundled update batch is about \
+             the sample trail's securities; drop one of the two",
+        ));
+    }
+    let trail = if a.generate {
+        Trail::Generated {
+            seed: a.seed.unwrap_or_else(clock_seed),
+        }
+    } else {
+        Trail::Sample
+    };
+    Ok(Plan::Demo(Demo {
+        trail,
+        merge: a.merge,
+        filter: a.filter.map(asset_class),
+        positions: a.positions,
+        sql: a.sql,
+        display,
+    }))
+}
+
+/// A seed for `-g` without `--seed`: the demo shows it, so a run can be repeated.
+fn clock_seed() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs() % 1_000_000)
+}
+
+/// `none`, in any case, is the uncategorized class (the prototype's spelling).
+fn asset_class(class: String) -> Option<String> {
+    if class.eq_ignore_ascii_case("none") {
+        None
+    } else {
+        Some(class)
+    }
+}
+
+fn source(facts: Vec<PathBuf>, updates: args::UpdateArgs) -> Source {
+    Source {
+        facts,
+        updates: updates.updates,
+    }
+}
+
+fn view(a: args::ViewArgs) -> View {
+    View {
+        asset_class: a.asset_class.map(asset_class),
+        as_of: a.as_of,
+        security: a.security,
+        columns: a.columns.into_iter().filter(|c| !c.is_empty()).collect(),
+    }
+}
+
+fn display(a: &args::DisplayArgs, env: &Env) -> Result<Display, Usage> {
+    let date_format = match a.date_format.as_deref() {
+        None | Some("iso") => None,
+        Some("us") => Some("%m/%d/%y".to_string()),
+        Some(pattern) => {
+            if StrftimeItems::new(pattern).any(|i| matches!(i, Item::Error)) {
+                return Err(Usage::new(format!(
+                    "--date-format `{pattern}` is not a strftime pattern; use iso, us or e.g. %d.%m.%Y"
+                )));
+            }
+            Some(pattern.to_string())
+        }
+    };
+    let width = a.width.or(if env.stdout_is_terminal {
+        env.terminal_width
+    } else {
+        None
+    });
+    Ok(Display {
+        date_format,
+        max_cell: a.max_cell,
+        width: width.filter(|&w| w > 0),
+    })
+}
+
+fn output(a: args::OutputArgs, display: Display, env: &Env) -> Result<Output, Usage> {
+    let format = match (a.format, &a.output) {
+        (Some(f), _) => f,
+        (None, Some(path)) => format_of(path).ok_or_else(|| unknown_extension(path))?,
+        (None, None) if env.stdout_is_terminal => Format::Table,
+        (None, None) => Format::Csv,
+    };
+    if a.output.is_none() && is_binary(format) {
+        return Err(Usage::new(format!(
+            "--format {} writes a binary file; give it a path with -o",
+            format_name(format)
+        )));
+    }
+    Ok(Output {
+        format,
+        path: a.output,
+        display,
+    })
+}
+
+/// Whether a format can only go to a file.
+pub(crate) fn is_binary(format: Format) -> bool {
+    matches!(format, Format::Parquet | Format::Arrow | Format::Sqlite)
+}
+
+/// The format a file's extension names.
+pub(crate) fn format_of(path: &Path) -> Option<Format> {
+    let ext = path.extension()?.to_str()?.to_ascii_lowercase();
+    Some(match ext.as_str() {
+        "csv" => Format::Csv,
+        "json" | "jsonl" | "ndjson" => Format::Json,
+        "parquet" | "pq" => Format::Parquet,
+        "arrow" | "ipc" | "feather" => Format::Arrow,
+        "sqlite" | "sqlite3" | "db" => Format::Sqlite,
+        "txt" => Format::Table,
+        _ => return None,
+    })
+}
+
+pub(crate) fn format_name(format: Format) -> &'static str {
+    match format {
+        Format::Table => "table",
+        Format::Csv => "csv",
+        Format::Json => "json",
+        Format::Parquet => "parquet",
+        Format::Arrow => "arrow",
+        Format::Sqlite => "sqlite",
+    }
+}
+
+fn unknown_extension(path: &Path) -> Usage {
+    Usage::new(format!(
+        "cannot tell the format of {} from its extension; use .csv, .json/.jsonl, .parquet, \
+         .arrow/.ipc, .sqlite/.db or .txt, or give --format",
+        path.display()
+    ))
+}
