@@ -10,6 +10,7 @@ pub mod ipc;
 pub mod parquet;
 mod records;
 mod schema;
+pub mod sql;
 mod text;
 
 pub use error::{Error, Location, Result};

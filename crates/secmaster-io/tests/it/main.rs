@@ -1,3 +1,4 @@
 //! Integration tests of secmaster-io: round trips, fact readers and error messages.
 
 mod roundtrip;
+mod sql;

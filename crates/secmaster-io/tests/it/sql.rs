@@ -1,0 +1,134 @@
+//! SQL: SQLite round trips through rusqlite and through the real `sqlite3` binary.
+
+use std::path::Path;
+use std::process::Command;
+
+use proptest::prelude::*;
+use secmaster_core::strategy::wide_master;
+use secmaster_core::{SecurityMaster, sample};
+use secmaster_io::sql::{self, DEFAULT_TABLE, Dialect};
+
+/// The `sqlite3` binary, if there is one on PATH.
+fn sqlite3() -> Option<&'static str> {
+    let found = Command::new("sqlite3").arg("--version").output();
+    match found {
+        Ok(out) if out.status.success() => Some("sqlite3"),
+        _ => None,
+    }
+}
+
+/// Pipes `script` into `sqlite3 db`, panicking with its stderr on failure.
+fn run_sqlite3(bin: &str, db: &Path, script: &str) {
+    use std::io::Write;
+    let mut child = Command::new(bin)
+        .arg("-bail")
+        .arg(db)
+        .stdin(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    child.stdin.take().unwrap().write_all(script.as_bytes()).unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert!(out.status.success(), "sqlite3 failed: {}", String::from_utf8_lossy(&out.stderr));
+}
+
+fn config() -> ProptestConfig {
+    ProptestConfig {
+        cases: 40,
+        ..ProptestConfig::default()
+    }
+}
+
+proptest! {
+    #![proptest_config(config())]
+
+    #[test]
+    fn rule11_sqlite_round_trip(master in wide_master(40)) {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("m.db");
+        sql::write_master(&path, DEFAULT_TABLE, &master).unwrap();
+        prop_assert_eq!(sql::read_master(&path, DEFAULT_TABLE).unwrap(), master.clone());
+        // Writing again replaces the table in the existing database.
+        sql::write(&path, DEFAULT_TABLE, &master.table()).unwrap();
+        prop_assert_eq!(sql::read(&path, DEFAULT_TABLE).unwrap(), master.table());
+    }
+
+    #[test]
+    fn rule11_sql_text_through_sqlite3(master in wide_master(40)) {
+        let Some(bin) = sqlite3() else {
+            eprintln!("skipped: no sqlite3 binary on PATH");
+            return Ok(());
+        };
+        let dir = tempfile::tempdir().unwrap();
+        let db = dir.path().join("m.db");
+        run_sqlite3(bin, &db, &sql::master_statements(&master, "sm", Dialect::Sqlite));
+        prop_assert_eq!(sql::read_master(&db, "sm").unwrap(), master);
+    }
+}
+
+#[test]
+fn sample_master_through_sqlite3_reads_back_equal() {
+    let Some(bin) = sqlite3() else {
+        eprintln!("skipped: no sqlite3 binary on PATH");
+        return;
+    };
+    let mut master = SecurityMaster::build(sample::trail()).unwrap();
+    master.merge(sample::update()).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("m.db");
+    run_sqlite3(bin, &db, &sql::master_statements(&master, DEFAULT_TABLE, Dialect::Sqlite));
+    assert_eq!(sql::read_master(&db, DEFAULT_TABLE).unwrap(), master);
+    // Dates are dates to SQLite's own functions, too.
+    let out = Command::new(bin)
+        .arg(&db)
+        .arg("SELECT date(effective_start_date, '+1 day') FROM security_master LIMIT 1")
+        .output()
+        .unwrap();
+    assert_eq!(String::from_utf8_lossy(&out.stdout), "2024-01-02\n");
+}
+
+#[test]
+fn missing_table_is_named() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("m.db");
+    let master = SecurityMaster::build(sample::trail()).unwrap();
+    sql::write_master(&db, "a", &master).unwrap();
+    let err = sql::read(&db, "b").unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        format!("`{}`: no table named `b`; the database has: a", db.display())
+    );
+    assert_eq!(sql::tables(&db).unwrap(), ["a"]);
+}
+
+#[test]
+fn floats_survive_sqlite3_text_exactly() {
+    use secmaster_core::{Column, Table, Value, ValueType};
+    let Some(bin) = sqlite3() else {
+        eprintln!("skipped: no sqlite3 binary on PATH");
+        return;
+    };
+    // A deterministic spread of bit patterns: every exponent, random-looking mantissas.
+    let mut state: u64 = 0x9e37_79b9_7f4a_7c15;
+    let rows: Vec<Vec<Value>> = (0..4000)
+        .map(|_| {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            vec![Value::Float(f64::from_bits(state))]
+        })
+        .collect();
+    let table = Table::new(vec![Column::new("x", Some(ValueType::Float))], 0, rows).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("f.db");
+    run_sqlite3(bin, &db, &sql::statements(&table, "f", Dialect::Sqlite));
+    let back = sql::read(&db, "f").unwrap();
+    let bad: Vec<String> = back
+        .rows()
+        .zip(table.rows())
+        .filter(|(a, b)| a != b)
+        .map(|(a, b)| format!("{} != {}", a[0], b[0]))
+        .take(5)
+        .collect();
+    assert!(bad.is_empty(), "{bad:?}");
+}
