@@ -4,14 +4,17 @@
 use std::io::Write;
 use std::path::Path;
 
-use anyhow::{Result, bail};
+use anyhow::{Context, Result, bail};
 use secmaster_core::{Fact, Position, SecurityMaster, Table};
+use secmaster_io::sql::DEFAULT_TABLE;
 
 use crate::args::{Dialect, Format};
+use crate::plan::format_of;
 
 /// What a FACTS argument held: a trail of facts, or a master table secmaster wrote.
 #[derive(Debug)]
 pub(crate) enum Input {
+    #[allow(dead_code)] // until io's fact readers land
     Facts(Vec<Fact>),
     Master(SecurityMaster),
 }
@@ -19,8 +22,50 @@ pub(crate) enum Input {
 /// Reads a fact file (CSV, JSON Lines, Parquet) or a master table file (Parquet, Arrow IPC),
 /// typing values per attribute and, when `existing` is given, by its columns' types.
 pub(crate) fn read_input(path: &Path, existing: Option<&SecurityMaster>) -> Result<Input> {
-    let _ = (path, existing);
-    bail!("reading fact files needs secmaster-io's fact readers, which are not there yet")
+    let _ = existing;
+    match format_of(path) {
+        Some(Format::Arrow) => Ok(Input::Master(secmaster_io::ipc::read_master(path)?)),
+        Some(Format::Parquet) if is_master_file(&secmaster_io::parquet::schema(path)?) => {
+            Ok(Input::Master(secmaster_io::parquet::read_master(path)?))
+        }
+        Some(Format::Sqlite) => Ok(Input::Master(secmaster_io::sql::read_master(
+            path,
+            &sqlite_table(path)?,
+        )?)),
+        Some(Format::Csv) if csv_header(path)?.contains("effective_start_date") => {
+            Ok(Input::Master(secmaster_io::csv::read_master(path)?))
+        }
+        _ => bail!(
+            "cannot read facts from {}: secmaster-io's fact readers are not there yet",
+            path.display()
+        ),
+    }
+}
+
+/// A columnar file holds a master (not facts) when it has the master's key columns.
+fn is_master_file(schema: &arrow_schema::Schema) -> bool {
+    schema.field_with_name("effective_start_date").is_ok()
+}
+
+/// The first line of a CSV file, to tell a master table from a fact file.
+fn csv_header(path: &Path) -> Result<String> {
+    use std::io::BufRead;
+    let file =
+        std::fs::File::open(path).with_context(|| format!("cannot read `{}`", path.display()))?;
+    let mut line = String::new();
+    std::io::BufReader::new(file)
+        .read_line(&mut line)
+        .with_context(|| format!("cannot read `{}`", path.display()))?;
+    Ok(line)
+}
+
+/// The table to read from a SQLite file: the only one, or `security_master`.
+fn sqlite_table(path: &Path) -> Result<String> {
+    let tables = secmaster_io::sql::tables(path)?;
+    Ok(match tables.as_slice() {
+        [only] => only.clone(),
+        _ => DEFAULT_TABLE.to_string(),
+    })
 }
 
 /// Reads a positions file: `security_id,quantity,date`.
@@ -31,30 +76,61 @@ pub(crate) fn read_positions(path: &Path) -> Result<Vec<Position>> {
 
 /// Reads a table file in `format`.
 pub(crate) fn read_table(path: &Path, format: Format) -> Result<Table> {
-    let _ = (path, format);
-    bail!("reading table files needs secmaster-io's table readers, which are not there yet")
+    Ok(match format {
+        Format::Csv => secmaster_io::csv::read(path)?,
+        Format::Parquet => secmaster_io::parquet::read(path)?,
+        Format::Arrow => secmaster_io::ipc::read(path)?,
+        Format::Sqlite => secmaster_io::sql::read(path, &sqlite_table(path)?)?,
+        Format::Json => bail!("reading JSON Lines tables needs secmaster-io, not there yet"),
+        Format::Table => bail!("a text table cannot be read back"),
+    })
 }
 
 /// Writes a text format (csv or json) to `w`.
 pub(crate) fn write_text(w: &mut dyn Write, table: &Table, format: Format) -> Result<()> {
-    let _ = (w, table, format);
-    bail!("writing CSV and JSON needs secmaster-io's writers, which are not there yet")
+    match format {
+        Format::Csv => secmaster_io::csv::to_writer(w, table)?,
+        Format::Json => bail!("JSON Lines output needs secmaster-io's writer, not there yet"),
+        _ => unreachable!("binary formats go to files"),
+    }
+    Ok(())
 }
 
-/// Writes a binary format (parquet, arrow, sqlite) to `path`, atomically.
+/// Writes `table` to `path` in `format`, atomically (io's path writers never leave a
+/// half-written file; CSV gets its schema sidecar so it reads back exactly).
 pub(crate) fn write_file(path: &Path, table: &Table, format: Format) -> Result<()> {
-    let _ = (path, table, format);
-    bail!("writing Parquet, Arrow and SQLite needs secmaster-io's writers, which are not there yet")
+    match format {
+        Format::Csv => secmaster_io::csv::write(path, table)?,
+        Format::Parquet => secmaster_io::parquet::write(path, table)?,
+        Format::Arrow => secmaster_io::ipc::write(path, table)?,
+        Format::Sqlite => secmaster_io::sql::write(path, DEFAULT_TABLE, table)?,
+        Format::Json | Format::Table => unreachable!("text formats are written by output.rs"),
+    }
+    Ok(())
+}
+
+fn dialect(d: Dialect) -> secmaster_io::sql::Dialect {
+    match d {
+        Dialect::Sqlite => secmaster_io::sql::Dialect::Sqlite,
+        Dialect::Postgres => secmaster_io::sql::Dialect::Postgres,
+    }
 }
 
 /// The statements that create table `name` and insert `table`'s rows.
-pub(crate) fn sql_statements(table: &Table, dialect: Dialect, name: &str) -> Result<String> {
-    let _ = (table, dialect, name);
-    bail!("SQL needs secmaster-io's statements, which are not there yet")
+pub(crate) fn sql_statements(table: &Table, d: Dialect, name: &str) -> Result<String> {
+    Ok(secmaster_io::sql::statements(table, name, dialect(d)))
 }
 
-/// Writes `table` into an in-memory SQLite database with the statements and reads it back.
-pub(crate) fn sqlite_round_trip(table: &Table, name: &str) -> Result<Table> {
-    let _ = (table, name);
-    bail!("SQL needs secmaster-io's SQLite round trip, which is not there yet")
+/// Runs `statements` (as [`sql_statements`] made them) on an in-memory SQLite database and
+/// reads table `name` back with io's typed reader.
+pub(crate) fn sqlite_round_trip(statements: &str, name: &str) -> Result<Table> {
+    let conn = rusqlite::Connection::open_in_memory()?;
+    conn.execute_batch(statements)
+        .context("running the statements on SQLite")?;
+    // io reads a database file: copy the in-memory database into a private temporary one.
+    let dir = tempfile::tempdir()?;
+    let file = dir.path().join("round_trip.sqlite");
+    let target = file.to_str().context("temporary path is not UTF-8")?;
+    conn.execute("VACUUM INTO ?1", [target])?;
+    Ok(secmaster_io::sql::read(&file, name)?)
 }

@@ -16,8 +16,10 @@ use crate::render;
 pub(crate) fn emit(table: &Table, output: &Output, out: &mut dyn Write) -> Result<()> {
     match &output.path {
         None => write_text(out, table, output),
-        Some(path) if is_binary(output.format) => files::write_file(path, table, output.format)
-            .with_context(|| format!("cannot write {}", path.display())),
+        // io's path writers are atomic too, and give a CSV its schema sidecar.
+        Some(path) if is_binary(output.format) || output.format == Format::Csv => {
+            files::write_file(path, table, output.format)
+        }
         Some(path) => atomic(path, |w| write_text(w, table, output)),
     }
 }
@@ -36,8 +38,12 @@ pub(crate) fn atomic(path: &Path, write: impl FnOnce(&mut dyn Write) -> Result<(
         Some(p) if !p.as_os_str().is_empty() => p,
         _ => Path::new("."),
     };
-    let temp = tempfile::Builder::new()
-        .prefix(".secmaster-")
+    let mut builder = tempfile::Builder::new();
+    builder.prefix(".secmaster-");
+    // A temporary file is private (0600); the result should be as readable as any other.
+    #[cfg(unix)]
+    builder.permissions(std::os::unix::fs::PermissionsExt::from_mode(0o644));
+    let temp = builder
         .tempfile_in(dir)
         .with_context(|| format!("cannot create a file in {}", dir.display()))?;
     let mut w = BufWriter::with_capacity(1 << 20, temp.as_file());

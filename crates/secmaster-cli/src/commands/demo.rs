@@ -116,13 +116,18 @@ fn sql(out: &mut dyn Write, table: &Table) -> Result<()> {
     if !text.ends_with('\n') {
         writeln!(out)?;
     }
-    let back = files::sqlite_round_trip(table, NAME)?;
+    let back = files::sqlite_round_trip(&text, NAME)?;
+    let equal = back == *table;
     writeln!(
         out,
         "Round trip through in-memory SQLite: {} ({} rows written, {} read back)",
-        if back == *table { "equal" } else { "NOT EQUAL" },
+        if equal { "equal" } else { "NOT EQUAL" },
         table.num_rows(),
         back.num_rows()
     )?;
+    anyhow::ensure!(
+        equal,
+        "the table read back from SQLite differs from the one written"
+    );
     Ok(())
 }

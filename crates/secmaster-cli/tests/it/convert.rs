@@ -1,0 +1,146 @@
+//! `secmaster convert` and reading table files where FACTS are expected.
+
+use crate::{SAMPLE_MASTER, data, files, path, secmaster, temp};
+
+#[test]
+fn converts_through_every_format_and_back_losslessly() {
+    let dir = temp();
+    let csv = data("sample_master.csv");
+    let mut from = csv.clone();
+    for name in ["m.parquet", "m.arrow", "m.sqlite", "m.jsonl.csv"] {
+        let to = path(&dir, name);
+        assert_eq!(secmaster(&["convert", &from, &to]).ok(), "");
+        from = to;
+    }
+    assert_eq!(
+        std::fs::read_to_string(&from).unwrap(),
+        std::fs::read_to_string(&csv).unwrap()
+    );
+    assert_eq!(
+        files(&dir),
+        [
+            "m.arrow",
+            "m.jsonl.csv",
+            "m.jsonl.csv.schema.json",
+            "m.parquet",
+            "m.sqlite"
+        ]
+    );
+    // Every one reads back as the same master.
+    for name in ["m.parquet", "m.arrow", "m.sqlite"] {
+        assert_eq!(
+            secmaster(&["build", &path(&dir, name), "--format", "table"]).ok(),
+            SAMPLE_MASTER,
+            "{name}"
+        );
+    }
+}
+
+#[test]
+fn build_views_a_table_file() {
+    let dir = temp();
+    let parquet = path(&dir, "m.parquet");
+    secmaster(&["convert", &data("sample_master.csv"), &parquet]).ok();
+    assert_eq!(
+        secmaster(&[
+            "build",
+            &parquet,
+            "--as-of",
+            "2024-04-01",
+            "--columns",
+            "ticker,name"
+        ])
+        .ok(),
+        "\
+security_id,effective_start_date,effective_end_date,ticker,name
+1,2024-03-22,2024-05-23,LENZ,\"Lenz Therapeutics, Inc\"
+2,2023-03-17,2024-05-23,V,
+3,2024-01-01,,ACME,
+"
+    );
+    assert_eq!(
+        secmaster(&["build", &parquet, "--security", "2", "--format", "table"]).ok(),
+        "\
+security_id  effective_start_date  effective_end_date  asset_class   ticker  name  gics_industry  gics_sector  interest_rate  market_cap
+2            2023-01-01            2023-03-17          fixed_income  V       null  null           technology   199            null
+2            2023-03-17            2024-05-23          fixed_income  V       null  null           financials   199            null
+2            2024-05-23            null                fixed_income  V       null  null           financials   199            549000
+"
+    );
+    assert_eq!(
+        secmaster(&[
+            "build",
+            &parquet,
+            "--asset-class",
+            "NONE",
+            "--format",
+            "table"
+        ])
+        .ok(),
+        "\
+security_id  effective_start_date  effective_end_date  ticker
+3            2024-01-01            null                ACME
+"
+    );
+    assert_eq!(
+        secmaster(&[
+            "build",
+            &parquet,
+            "--asset-class",
+            "equity",
+            "--as-of",
+            "2024-06-01",
+            "--columns",
+            "market_cap",
+            "--format",
+            "table"
+        ])
+        .ok(),
+        "\
+security_id  effective_start_date  effective_end_date  market_cap
+1            2024-05-23            null                400
+"
+    );
+}
+
+#[test]
+fn build_writes_every_format_by_extension() {
+    let dir = temp();
+    let parquet = path(&dir, "m.parquet");
+    secmaster(&["convert", &data("sample_master.csv"), &parquet]).ok();
+    for name in ["a.parquet", "a.arrow", "a.sqlite", "a.csv", "a.txt"] {
+        assert_eq!(
+            secmaster(&["build", &parquet, "-o", &path(&dir, name)]).ok(),
+            ""
+        );
+    }
+    assert_eq!(
+        std::fs::read_to_string(dir.path().join("a.txt")).unwrap(),
+        SAMPLE_MASTER
+    );
+    assert_eq!(
+        std::fs::read_to_string(dir.path().join("a.csv")).unwrap(),
+        std::fs::read_to_string(data("sample_master.csv")).unwrap()
+    );
+    for name in ["a.arrow", "a.sqlite"] {
+        assert_eq!(
+            secmaster(&["build", &path(&dir, name), "--format", "table"]).ok(),
+            SAMPLE_MASTER
+        );
+    }
+}
+
+#[test]
+fn sql_prints_statements_for_either_dialect() {
+    let sqlite = secmaster(&["sql"]).ok();
+    assert!(
+        sqlite.starts_with("BEGIN;\nDROP TABLE IF EXISTS \"security_master\";\n"),
+        "{sqlite}"
+    );
+    assert!(sqlite.contains("\"market_cap\" INTEGER"));
+    let pg = secmaster(&["sql", "--dialect", "postgres", "--table", "sm"]).ok();
+    assert!(pg.contains("CREATE TABLE \"sm\" ("), "{pg}");
+    assert!(pg.contains("\"market_cap\" BIGINT"), "{pg}");
+    // A table CSV is read as the master it holds.
+    assert_eq!(secmaster(&["sql", &data("sample_master.csv")]).ok(), sqlite);
+}

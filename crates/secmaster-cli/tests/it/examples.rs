@@ -1,0 +1,1 @@
+//! The examples under `examples/` are run and their output checked.

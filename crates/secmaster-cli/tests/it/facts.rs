@@ -1,0 +1,1 @@
+//! `secmaster build` and `secmaster positions` on fact files.
