@@ -167,20 +167,31 @@ impl History {
     /// Inserts `batch` (sorted by `(date, attr)`, no repeated key), replacing facts with the
     /// same key: the batch arrived later (rule 5). Costs O(facts + batch), or O(batch) when
     /// the batch lies after everything already here.
-    fn insert(&mut self, batch: Vec<Entry>) {
+    fn insert(&mut self, batch: impl ExactSizeIterator<Item = Entry>) {
         let key = |e: &Entry| (e.date, e.attr);
-        match (self.entries.last(), batch.first()) {
+        let few = batch.len() <= 8;
+        let mut batch = batch.peekable();
+        match (self.entries.last(), batch.peek()) {
             (None, _) => {
-                self.entries = batch;
+                self.entries.extend(batch);
                 return;
             }
             (Some(last), Some(first)) if key(last) < key(first) => {
                 self.entries.extend(batch);
                 return;
             }
+            _ if few => {
+                // A few late facts: insert each in place rather than rebuild the vector.
+                for entry in batch {
+                    match self.entries.binary_search_by_key(&key(&entry), key) {
+                        Ok(i) => self.entries[i] = entry, // superseded by the later arrival
+                        Err(i) => self.entries.insert(i, entry),
+                    }
+                }
+                return;
+            }
             _ => {}
         }
-        let mut batch = batch.into_iter().peekable();
         let old = std::mem::take(&mut self.entries);
         let mut merged = Vec::with_capacity(old.len() + batch.len());
         let mut old = old.into_iter().peekable();
@@ -266,6 +277,15 @@ struct Spool {
 impl Spool {
     const MAX_CHUNK: usize = 4096;
 
+    /// The staged facts in arrival order, in one vector.
+    fn into_vec(self) -> Vec<Staged> {
+        let mut all = Vec::with_capacity(self.chunks.iter().map(Vec::len).sum());
+        for chunk in self.chunks {
+            all.extend(chunk);
+        }
+        all
+    }
+
     fn push(&mut self, staged: Staged) {
         match self.chunks.last_mut() {
             Some(chunk) if chunk.len() < chunk.capacity() => chunk.push(staged),
@@ -294,7 +314,6 @@ struct Intake<'m> {
     /// Dense index of each security in the batch.
     security_index: HashMap<i64, u32, IdHash>,
     ids: Vec<i64>,
-    counts: Vec<u32>,
     /// Spool `i` holds the securities whose dense index is `i` modulo [`SPOOLS`].
     spools: Vec<Spool>,
 }
@@ -309,7 +328,6 @@ impl<'m> Intake<'m> {
             by_address: HashMap::default(),
             security_index: HashMap::default(),
             ids: Vec::new(),
-            counts: Vec::new(),
             spools: (0..SPOOLS).map(|_| Spool::default()).collect(),
         }
     }
@@ -360,9 +378,7 @@ impl<'m> Intake<'m> {
         let security = *self.security_index.entry(id).or_insert(next);
         if security == next {
             self.ids.push(id);
-            self.counts.push(0);
         }
-        self.counts[security as usize] += 1;
         self.spools[security as usize % SPOOLS].push(Staged {
             security,
             entry: Entry { date, attr, value },
@@ -413,7 +429,6 @@ impl SecurityMaster {
             new_names,
             new_index,
             ids,
-            counts,
             spools,
             ..
         } = intake;
@@ -424,37 +439,46 @@ impl SecurityMaster {
         }
         self.schema.types = types;
 
-        // Move the facts into one exactly sized batch per security, a spool at a time,
-        // freeing the staging as we go.
-        let mut batches: Vec<Vec<Entry>> = counts.iter().map(|_| Vec::new()).collect();
-        for (i, spool) in spools.into_iter().enumerate() {
-            for s in (i..ids.len()).step_by(SPOOLS) {
-                batches[s] = Vec::with_capacity(counts[s] as usize);
-            }
-            for chunk in spool.chunks {
-                for s in chunk {
-                    batches[s.security as usize].push(s.entry);
-                }
-            }
-        }
-        let mut order: Vec<u32> = (0..ids.len() as u32).collect();
-        order.sort_unstable_by_key(|&i| ids[i as usize]);
-        for i in order {
-            let mut batch = std::mem::take(&mut batches[i as usize]);
+        // Apply a spool at a time: its facts are a few hundred securities' worth, so sorting
+        // them and walking those histories stays in cache. The staging is freed as we go.
+        let mut created: Vec<(i64, History)> = Vec::new();
+        for spool in spools {
+            let mut staged = spool.into_vec();
             // A stable sort keeps arrival order among facts with the same key; of those,
             // the last one wins (rule 5).
-            batch.sort_by_key(|e| (e.date, e.attr));
-            batch.dedup_by(|later, earlier| {
-                let same = (later.date, later.attr) == (earlier.date, earlier.attr);
+            staged.sort_by_key(|s| (s.security, s.entry.date, s.entry.attr));
+            staged.dedup_by(|later, earlier| {
+                let same = (later.security, later.entry.date, later.entry.attr)
+                    == (earlier.security, earlier.entry.date, earlier.entry.attr);
                 if same {
                     std::mem::swap(later, earlier);
                 }
                 same
             });
-            self.securities
-                .entry(ids[i as usize])
-                .or_default()
-                .insert(batch);
+            let groups: Vec<(u32, usize)> = staged
+                .chunk_by(|a, b| a.security == b.security)
+                .map(|g| (g[0].security, g.len()))
+                .collect();
+            let mut staged = staged.into_iter();
+            for (security, len) in groups {
+                let batch = staged.by_ref().take(len).map(|s| s.entry);
+                let id = ids[security as usize];
+                match self.securities.get_mut(&id) {
+                    Some(history) => history.insert(batch),
+                    None => {
+                        // Room for a few late facts, so the first ones need no reallocation.
+                        let mut entries = Vec::with_capacity(len + len / 16 + 1);
+                        entries.extend(batch);
+                        created.push((id, History { entries }));
+                    }
+                }
+            }
+        }
+        created.sort_unstable_by_key(|&(id, _)| id);
+        if self.securities.is_empty() {
+            self.securities = created.into_iter().collect(); // a bulk build from sorted keys
+        } else {
+            self.securities.extend(created);
         }
         Ok(())
     }

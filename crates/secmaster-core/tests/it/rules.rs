@@ -424,6 +424,19 @@ proptest! {
     }
 
     #[test]
+    fn rule6_large_batches_equal_build(
+        (trail, cut) in small_trail(160).prop_flat_map(|t| { let n = t.len(); (Just(t), 0..=n) })
+    ) {
+        // Batches of dozens of facts per security take the merging path of an insert, not
+        // the in-place one that small batches take.
+        let whole = SecurityMaster::build(trail.clone()).unwrap();
+        let mut merged = SecurityMaster::build(trail[..cut].to_vec()).unwrap();
+        merged.merge(trail[cut..].to_vec()).unwrap();
+        prop_assert_eq!(merged.table(), whole.table());
+        prop_assert!(merged.facts().eq(whole.facts()));
+    }
+
+    #[test]
     fn rule8_conflicts_fail_the_same_way_and_change_nothing(
         (trail, cuts) in conflicting_trail(30).prop_flat_map(|t| { let n = t.len(); (Just(t), splits(n)) })
     ) {
