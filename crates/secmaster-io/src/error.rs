@@ -46,12 +46,12 @@ pub enum Error {
         source: std::io::Error,
     },
     /// A required column is absent from a header, schema or table.
-    #[error("`{}`, {location}: missing column `{column}`; found: {found}", .path.display())]
+    #[error("`{}`{}: missing column `{column}`; found: {found}", .path.display(), at(.location))]
     MissingColumn {
         /// The file.
         path: PathBuf,
-        /// The header line or first row.
-        location: Location,
+        /// The header line or record, if the columns come from one (not from a schema).
+        location: Option<Location>,
         /// The missing column.
         column: String,
         /// The columns that are there, comma-separated.
@@ -188,6 +188,10 @@ pub enum Error {
         /// The tables there, comma-separated.
         available: String,
     },
+}
+
+fn at(location: &Option<Location>) -> String {
+    location.map_or(String::new(), |l| format!(", {l}"))
 }
 
 /// The result type of secmaster-io.

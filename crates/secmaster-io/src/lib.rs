@@ -3,15 +3,20 @@
 
 pub mod arrow;
 mod atomic;
+mod columnar;
 pub mod csv;
 mod error;
+pub mod facts;
 mod infer;
+pub mod json;
 pub mod ipc;
 pub mod parquet;
+pub mod positions;
 mod records;
 mod schema;
 pub mod sql;
 mod text;
 
 pub use error::{Error, Location, Result};
+pub use facts::ReadOptions;
 pub use schema::TableSchema;

@@ -1,0 +1,648 @@
+//! Fact files in: CSV (with a header or in the prototype's layout), JSON Lines and Parquet.
+//!
+//! Every reader returns the facts in file order (their arrival order, DESIGN.md rule 5), or
+//! an error naming the file, the line or row, and what was expected; never some of the
+//! facts. Files are read a record at a time; only the parsed facts are kept.
+//!
+//! # Layouts
+//! - **CSV with a header** naming `security_id, attribute, value, effective_date` (in any
+//!   order; other columns are ignored), ISO dates.
+//! - **The prototype's CSV**: no header, four fields per line, each usually quoted with a
+//!   space after the comma, dates as `MM/DD/YY`:
+//!   `"1", "name", "Lenz Therapeutics, Inc", "03/22/24"`. A file whose first field is an
+//!   integer has no header.
+//! - **JSON Lines**: one object per line,
+//!   `{"security_id":1,"attribute":"ticker","value":"LENZ","effective_date":"2024-03-22"}`.
+//! - **Parquet** with the same four columns; `value` is text or any single primitive type,
+//!   `effective_date` a date or ISO text.
+//!
+//! The date layout of `effective_date` is found from the first record (ISO `2024-03-22`
+//! or `03/22/24`) unless [`ReadOptions::with_date_format`] sets one.
+//!
+//! # Typing text values
+//! A text value (every CSV value, and a Parquet `value` column of text) is typed per
+//! attribute over the whole file, never per value: the attribute gets the narrowest of int,
+//! float, date (ISO), bool (`true`/`false`) that fits every one of its values, else str. A
+//! number with a leading zero (`007`) or a plus sign (`+1`) is not a number, so it keeps
+//! its attribute a string. An empty value is a null: a retraction (rule 4).
+//!
+//! JSON values keep JSON's own types: numbers are ints (or floats with a fraction or an
+//! exponent), strings are strings, `""` is an empty string and `null` a retraction.
+//!
+//! When facts are read to merge into a master ([`ReadOptions::for_master`]), an attribute
+//! whose text values (JSON strings included) all fit the master's column type takes that
+//! type, so `"100"` joins a float column as `100.0` and `"123"` a string column as text.
+//! Otherwise the attribute is typed as above and the merge applies DESIGN.md rule 8.
+
+use std::collections::HashMap;
+use std::io::{BufRead, BufReader};
+use std::path::Path;
+use std::sync::Arc;
+
+use chrono::NaiveDate;
+use secmaster_core::{Column, Fact, SecurityMaster, Value, ValueType};
+
+use crate::csv::record_error;
+use crate::infer::{Fits, parse_as};
+use crate::records::{Field, Records};
+use crate::text::parse_date;
+use crate::{Error, Location, Result, atomic};
+
+/// How fact and position files are read: the date layout, and the columns of a master the
+/// facts will merge into.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ReadOptions {
+    date_format: Option<String>,
+    columns: Vec<Column>,
+}
+
+impl ReadOptions {
+    /// Reads dates in a chrono `strftime` layout such as `%d.%m.%Y`, instead of detecting
+    /// ISO or `MM/DD/YY` from the first record. `%Y-%m-%d` and `%m/%d/%y` are the two that
+    /// detection picks.
+    pub fn with_date_format(mut self, format: impl Into<String>) -> ReadOptions {
+        self.date_format = Some(format.into());
+        self
+    }
+
+    /// Types text values by these columns where they fit (see the [module docs](self)).
+    pub fn with_columns(mut self, columns: impl IntoIterator<Item = Column>) -> ReadOptions {
+        self.columns = columns.into_iter().collect();
+        self
+    }
+
+    /// Types text values by the columns of the master the facts will merge into.
+    pub fn for_master(self, master: &SecurityMaster) -> ReadOptions {
+        self.with_columns(master.columns())
+    }
+
+    /// The date layout set, if any.
+    pub fn date_format(&self) -> Option<&str> {
+        self.date_format.as_deref()
+    }
+
+    /// The columns text values are typed by.
+    pub fn columns(&self) -> &[Column] {
+        &self.columns
+    }
+}
+
+/// The file formats facts are read from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Format {
+    /// CSV, with a header or in the prototype's layout (`.csv`, `.txt`).
+    Csv,
+    /// JSON Lines (`.jsonl`, `.ndjson`, `.json`).
+    JsonLines,
+    /// Parquet (`.parquet`, `.pq`).
+    Parquet,
+}
+
+impl Format {
+    /// The format a file name's extension says.
+    pub fn from_path(path: impl AsRef<Path>) -> Result<Format> {
+        let path = path.as_ref();
+        let ext = path
+            .extension()
+            .and_then(|e| e.to_str())
+            .map(str::to_ascii_lowercase);
+        match ext.as_deref() {
+            Some("csv" | "txt") => Ok(Format::Csv),
+            Some("jsonl" | "ndjson" | "json") => Ok(Format::JsonLines),
+            Some("parquet" | "pq") => Ok(Format::Parquet),
+            _ => Err(Error::UnknownFormat {
+                path: path.to_path_buf(),
+                expected: ".csv, .txt, .jsonl, .ndjson, .json, .parquet, .pq".to_string(),
+            }),
+        }
+    }
+}
+
+/// Reads the facts of a file, in the format its extension says.
+pub fn read(path: impl AsRef<Path>, options: &ReadOptions) -> Result<Vec<Fact>> {
+    let path = path.as_ref();
+    match Format::from_path(path)? {
+        Format::Csv => read_csv(BufReader::new(atomic::open(path)?), path, options),
+        Format::JsonLines => read_json_lines(BufReader::new(atomic::open(path)?), path, options),
+        Format::Parquet => read_parquet(path, options),
+    }
+}
+
+/// The layout of the dates in a file.
+#[derive(Debug, Clone)]
+pub(crate) enum DateFormat {
+    Iso,
+    MonthDayYear,
+    Custom(String),
+}
+
+impl DateFormat {
+    /// The layout set by `options`, or the one `first` is in.
+    pub(crate) fn pick(options: &ReadOptions, first: &str) -> Option<DateFormat> {
+        if let Some(f) = options.date_format() {
+            return Some(match f {
+                "%Y-%m-%d" => DateFormat::Iso,
+                other => DateFormat::Custom(other.to_string()),
+            });
+        }
+        if parse_date(first).is_some() {
+            Some(DateFormat::Iso)
+        } else if DateFormat::MonthDayYear.parse(first).is_some() {
+            Some(DateFormat::MonthDayYear)
+        } else {
+            None
+        }
+    }
+
+    pub(crate) fn parse(&self, s: &str) -> Option<NaiveDate> {
+        match self {
+            DateFormat::Iso => parse_date(s),
+            DateFormat::MonthDayYear => {
+                let ok = s.len() == 8 && s.as_bytes()[2] == b'/' && s.as_bytes()[5] == b'/';
+                ok.then(|| NaiveDate::parse_from_str(s, "%m/%d/%y").ok())
+                    .flatten()
+            }
+            DateFormat::Custom(f) => NaiveDate::parse_from_str(s, f).ok(),
+        }
+    }
+
+    pub(crate) fn expected(this: Option<&DateFormat>) -> String {
+        match this {
+            Some(DateFormat::Iso) => "a date like 2024-03-22".to_string(),
+            Some(DateFormat::MonthDayYear) => "a date like 03/22/24".to_string(),
+            Some(DateFormat::Custom(f)) => format!("a date in the layout `{f}`"),
+            None => "a date like 2024-03-22 or 03/22/24".to_string(),
+        }
+    }
+}
+
+/// A value before typing.
+enum Raw {
+    Typed(Value),
+    /// CSV or Parquet text: inferred.
+    Text(Box<str>),
+    /// A JSON string: a string unless a known column type fits.
+    JsonString(Box<str>),
+}
+
+struct Attribute {
+    name: Arc<str>,
+    fits: Fits,
+    /// The type of the master's column, and whether every text seen fits it.
+    known: Option<(ValueType, bool)>,
+}
+
+/// Gathers facts with untyped text values, then types them per attribute.
+struct Collector<'o> {
+    attributes: Vec<Attribute>,
+    index: HashMap<Arc<str>, usize>,
+    known: HashMap<&'o str, ValueType>,
+    facts: Vec<(i64, usize, Raw, NaiveDate)>,
+}
+
+impl<'o> Collector<'o> {
+    fn new(options: &'o ReadOptions) -> Collector<'o> {
+        Collector {
+            attributes: Vec::new(),
+            index: HashMap::new(),
+            known: options
+                .columns()
+                .iter()
+                .filter_map(|c| Some((c.name(), c.value_type()?)))
+                .collect(),
+            facts: Vec::new(),
+        }
+    }
+
+    fn attribute(&mut self, name: &str) -> usize {
+        if let Some(&i) = self.index.get(name) {
+            return i;
+        }
+        let name: Arc<str> = Arc::from(name);
+        let i = self.attributes.len();
+        self.attributes.push(Attribute {
+            name: name.clone(),
+            fits: Fits::default(),
+            known: self.known.get(&*name).map(|&t| (t, true)),
+        });
+        self.index.insert(name, i);
+        i
+    }
+
+    fn push(&mut self, id: i64, attribute: &str, value: Raw, date: NaiveDate) {
+        let a = self.attribute(attribute);
+        let attr = &mut self.attributes[a];
+        let text = match &value {
+            Raw::Typed(_) => None,
+            Raw::Text(t) => {
+                attr.fits.add(t);
+                Some(t)
+            }
+            Raw::JsonString(t) => {
+                attr.fits.add_str();
+                Some(t)
+            }
+        };
+        if let (Some(t), Some((ty, fits))) = (text, &mut attr.known) {
+            *fits = *fits && parse_as(t, *ty).is_some();
+        }
+        self.facts.push((id, a, value, date));
+    }
+
+    fn finish(self) -> Vec<Fact> {
+        let types: Vec<ValueType> = self
+            .attributes
+            .iter()
+            .map(|a| match a.known {
+                Some((ty, true)) => ty,
+                _ => a.fits.narrowest().unwrap_or(ValueType::Str),
+            })
+            .collect();
+        let attributes = self.attributes;
+        self.facts
+            .into_iter()
+            .map(|(id, a, raw, date)| {
+                let value = match raw {
+                    Raw::Typed(v) => v,
+                    Raw::Text(t) | Raw::JsonString(t) => {
+                        parse_as(&t, types[a]).unwrap_or_else(|| Value::from(&*t))
+                    }
+                };
+                Fact::new(id, attributes[a].name.clone(), value, date)
+            })
+            .collect()
+    }
+}
+
+/// The four columns of a fact file.
+const FACT_COLUMNS: [&str; 4] = ["security_id", "attribute", "value", "effective_date"];
+
+/// Finds `wanted` in a header, naming the first one missing.
+pub(crate) fn header_indices(
+    fields: &[Field],
+    wanted: &[&str],
+    path: &Path,
+    line: u64,
+) -> Result<Vec<usize>> {
+    wanted
+        .iter()
+        .map(|w| {
+            fields
+                .iter()
+                .position(|f| f.text.trim().eq_ignore_ascii_case(w))
+                .ok_or_else(|| Error::MissingColumn {
+                    path: path.to_path_buf(),
+                    location: Some(Location::Line(line)),
+                    column: w.to_string(),
+                    found: fields
+                        .iter()
+                        .map(|f| f.text.as_str())
+                        .collect::<Vec<_>>()
+                        .join(", "),
+                })
+        })
+        .collect()
+}
+
+/// Reads CSV records with `wanted` columns: after a header naming them, or positionally
+/// when the first field of the first record is an integer. Calls `row` with the line and
+/// the wanted fields in order.
+pub(crate) fn csv_rows(
+    reader: impl BufRead,
+    path: &Path,
+    wanted: &[&str],
+    mut row: impl FnMut(u64, &[&Field]) -> Result<()>,
+) -> Result<()> {
+    let mut records = Records::new(reader, true);
+    let mut fields = Vec::new();
+    let err = record_error(path);
+    let Some(first_line) = records.next_record(&mut fields).map_err(&err)? else {
+        return Ok(());
+    };
+    let headerless = fields
+        .first()
+        .is_some_and(|f| f.text.parse::<i64>().is_ok());
+    let (indices, width) = if headerless {
+        ((0..wanted.len()).collect::<Vec<_>>(), wanted.len())
+    } else {
+        (header_indices(&fields, wanted, path, first_line)?, fields.len())
+    };
+    let mut pending = if headerless {
+        Some(first_line)
+    } else {
+        records.next_record(&mut fields).map_err(&err)?
+    };
+    while let Some(line) = pending {
+        if fields.len() != width {
+            return Err(Error::RaggedRow {
+                path: path.to_path_buf(),
+                location: Location::Line(line),
+                expected: width,
+                found: fields.len(),
+            });
+        }
+        let picked: Vec<&Field> = indices.iter().map(|&i| &fields[i]).collect();
+        row(line, &picked)?;
+        pending = records.next_record(&mut fields).map_err(&err)?;
+    }
+    Ok(())
+}
+
+/// Reads facts from CSV (see the [module docs](self) for the layouts); `name` names the
+/// input in errors.
+pub fn read_csv(reader: impl BufRead, name: &Path, options: &ReadOptions) -> Result<Vec<Fact>> {
+    let mut collector = Collector::new(options);
+    let mut dates: Option<DateFormat> = None;
+    csv_rows(reader, name, &FACT_COLUMNS, |line, f| {
+        let invalid = |column: &str, expected: String, found: &str| Error::InvalidValue {
+            path: name.to_path_buf(),
+            location: Location::Line(line),
+            column: column.to_string(),
+            expected,
+            found: found.to_string(),
+        };
+        let id = f[0].text.parse::<i64>().map_err(|_| {
+            invalid("security_id", "an integer security id".to_string(), &f[0].text)
+        })?;
+        let attribute = f[1].text.as_str();
+        if attribute.is_empty() {
+            return Err(invalid("attribute", "an attribute name".to_string(), ""));
+        }
+        let date_text = f[3].text.as_str();
+        if dates.is_none() {
+            dates = DateFormat::pick(options, date_text);
+        }
+        let date = dates
+            .as_ref()
+            .and_then(|d| d.parse(date_text))
+            .ok_or_else(|| {
+                invalid("effective_date", DateFormat::expected(dates.as_ref()), date_text)
+            })?;
+        let value = if f[2].text.is_empty() {
+            Raw::Typed(Value::Null)
+        } else {
+            Raw::Text(f[2].text.as_str().into())
+        };
+        collector.push(id, attribute, value, date);
+        Ok(())
+    })?;
+    Ok(collector.finish())
+}
+
+fn json_type(v: &serde_json::Value) -> String {
+    let text = v.to_string();
+    if text.chars().count() > 40 {
+        format!("{}…", text.chars().take(40).collect::<String>())
+    } else {
+        text
+    }
+}
+
+/// Reads facts from JSON Lines (one object per line; blank lines are skipped); `name` names
+/// the input in errors.
+pub fn read_json_lines(
+    mut reader: impl BufRead,
+    name: &Path,
+    options: &ReadOptions,
+) -> Result<Vec<Fact>> {
+    let mut collector = Collector::new(options);
+    let mut dates: Option<DateFormat> = None;
+    let mut buf = String::new();
+    let mut line = 0u64;
+    loop {
+        buf.clear();
+        let n = reader.read_line(&mut buf).map_err(|source| match source.kind() {
+            std::io::ErrorKind::InvalidData => Error::Malformed {
+                path: name.to_path_buf(),
+                location: Location::Line(line + 1),
+                reason: "the line is not valid UTF-8".to_string(),
+            },
+            _ => Error::Read {
+                path: name.to_path_buf(),
+                source,
+            },
+        })?;
+        if n == 0 {
+            break;
+        }
+        line += 1;
+        if buf.trim().is_empty() {
+            continue;
+        }
+        let location = Location::Line(line);
+        let object: serde_json::Value =
+            serde_json::from_str(&buf).map_err(|source| Error::Json {
+                path: name.to_path_buf(),
+                location,
+                source,
+            })?;
+        let serde_json::Value::Object(map) = object else {
+            return Err(Error::Malformed {
+                path: name.to_path_buf(),
+                location,
+                reason: "expected a JSON object".to_string(),
+            });
+        };
+        let field = |key: &str| {
+            map.get(key).ok_or_else(|| Error::MissingColumn {
+                path: name.to_path_buf(),
+                location: Some(location),
+                column: key.to_string(),
+                found: map.keys().map(String::as_str).collect::<Vec<_>>().join(", "),
+            })
+        };
+        let invalid = |column: &str, expected: String, found: &serde_json::Value| {
+            Error::InvalidValue {
+                path: name.to_path_buf(),
+                location,
+                column: column.to_string(),
+                expected,
+                found: json_type(found),
+            }
+        };
+        let id_value = field("security_id")?;
+        let id = id_value
+            .as_i64()
+            .ok_or_else(|| invalid("security_id", "an integer security id".to_string(), id_value))?;
+        let attr_value = field("attribute")?;
+        let attribute = attr_value
+            .as_str()
+            .filter(|s| !s.is_empty())
+            .ok_or_else(|| invalid("attribute", "an attribute name".to_string(), attr_value))?;
+        let date_value = field("effective_date")?;
+        let date_text = date_value.as_str().unwrap_or("");
+        if dates.is_none() {
+            dates = DateFormat::pick(options, date_text);
+        }
+        let date = dates
+            .as_ref()
+            .and_then(|d| d.parse(date_text))
+            .ok_or_else(|| {
+                invalid("effective_date", DateFormat::expected(dates.as_ref()), date_value)
+            })?;
+        let value = field("value")?;
+        let raw = match value {
+            serde_json::Value::Null => Raw::Typed(Value::Null),
+            serde_json::Value::Bool(b) => Raw::Typed(Value::Bool(*b)),
+            serde_json::Value::Number(n) => match (n.as_i64(), n.is_f64()) {
+                (Some(i), _) => Raw::Typed(Value::Int(i)),
+                (None, true) => Raw::Typed(Value::Float(n.as_f64().unwrap_or(f64::NAN))),
+                (None, false) => {
+                    return Err(invalid(
+                        "value",
+                        "an integer within 64 bits".to_string(),
+                        value,
+                    ));
+                }
+            },
+            serde_json::Value::String(s) => Raw::JsonString(s.as_str().into()),
+            _ => {
+                return Err(invalid(
+                    "value",
+                    "a string, number, boolean or null".to_string(),
+                    value,
+                ));
+            }
+        };
+        collector.push(id, attribute, raw, date);
+    }
+    Ok(collector.finish())
+}
+
+/// Reads facts from a Parquet file with the columns `security_id` (an integer type),
+/// `attribute` (text), `value` (text, typed as CSV values are, or any single primitive
+/// type) and `effective_date` (a date, or ISO text).
+pub fn read_parquet(path: impl AsRef<Path>, options: &ReadOptions) -> Result<Vec<Fact>> {
+    let path = path.as_ref();
+    let mut collector = Collector::new(options);
+    let mut dates: Option<DateFormat> = None;
+    let mut row_number = 0u64;
+    crate::columnar::read_columns(path, &FACT_COLUMNS, |cells| {
+        row_number += 1;
+        let location = Location::Row(row_number);
+        let invalid = |column: &str, expected: String, found: &Value| Error::InvalidValue {
+            path: path.to_path_buf(),
+            location,
+            column: column.to_string(),
+            expected,
+            found: found.to_string(),
+        };
+        let Value::Int(id) = cells[0] else {
+            return Err(invalid("security_id", "an integer security id".to_string(), &cells[0]));
+        };
+        let attribute = match &cells[1] {
+            Value::Str(s) if !s.is_empty() => s.clone(),
+            other => return Err(invalid("attribute", "an attribute name".to_string(), other)),
+        };
+        let date = match &cells[3] {
+            Value::Date(d) => *d,
+            Value::Str(s) => {
+                if dates.is_none() {
+                    dates = DateFormat::pick(options, s);
+                }
+                dates.as_ref().and_then(|d| d.parse(s)).ok_or_else(|| {
+                    invalid("effective_date", DateFormat::expected(dates.as_ref()), &cells[3])
+                })?
+            }
+            other => {
+                return Err(invalid(
+                    "effective_date",
+                    DateFormat::expected(Some(&DateFormat::Iso)),
+                    other,
+                ));
+            }
+        };
+        let raw = match &cells[2] {
+            Value::Str(s) if s.is_empty() => Raw::Typed(Value::Null),
+            Value::Str(s) => Raw::Text(Box::from(&**s)),
+            other => Raw::Typed(other.clone()),
+        };
+        collector.push(id, &attribute, raw, date);
+        Ok(())
+    })?;
+    Ok(collector.finish())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn csv(text: &str) -> Result<Vec<Fact>> {
+        read_csv(text.as_bytes(), Path::new("f.csv"), &ReadOptions::default())
+    }
+
+    #[test]
+    fn attributes_are_typed_over_the_whole_file() {
+        let facts = csv("security_id,attribute,value,effective_date\n\
+             1,cap,1,2024-01-01\n1,cap,2.5,2024-01-02\n1,code,7,2024-01-01\n2,code,007,2024-01-01\n\
+             1,on,true,2024-01-01\n1,day,2024-05-01,2024-01-01\n1,cap,,2024-01-03\n")
+        .unwrap();
+        let values: Vec<String> = facts
+            .iter()
+            .map(|f| format!("{}:{:?}", f.attribute(), f.value()))
+            .collect();
+        assert_eq!(
+            values,
+            [
+                "cap:Float(1.0)",
+                "cap:Float(2.5)",
+                "code:Str(\"7\")",
+                "code:Str(\"007\")",
+                "on:Bool(true)",
+                "day:Date(2024-05-01)",
+                "cap:Null",
+            ]
+        );
+    }
+
+    #[test]
+    fn known_columns_win_where_they_fit() {
+        let options = ReadOptions::default().with_columns([
+            Column::new("cap", Some(ValueType::Float)),
+            Column::new("ticker", Some(ValueType::Str)),
+            Column::new("n", Some(ValueType::Int)),
+        ]);
+        let facts = read_csv(
+            "1,cap,100,2024-01-01\n1,ticker,123,2024-01-01\n1,n,1.5,2024-01-01\n".as_bytes(),
+            Path::new("f.csv"),
+            &options,
+        )
+        .unwrap();
+        let values: Vec<&Value> = facts.iter().map(Fact::value).collect();
+        assert_eq!(values, [&Value::Float(100.0), &Value::from("123"), &Value::Float(1.5)]);
+    }
+
+    #[test]
+    fn custom_date_format() {
+        let options = ReadOptions::default().with_date_format("%d.%m.%Y");
+        let facts =
+            read_csv("1,t,A,22.03.2024\n".as_bytes(), Path::new("f.csv"), &options).unwrap();
+        assert_eq!(facts[0].effective_date(), NaiveDate::from_ymd_opt(2024, 3, 22).unwrap());
+        let err = read_csv("1,t,A,2024-03-22\n".as_bytes(), Path::new("f.csv"), &options)
+            .unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "`f.csv`, line 1: column `effective_date`: expected a date in the layout `%d.%m.%Y`, found `2024-03-22`"
+        );
+    }
+
+    #[test]
+    fn json_keeps_json_types() {
+        let facts = read_json_lines(
+            concat!(
+                r#"{"security_id":1,"attribute":"t","value":"007","effective_date":"2024-03-22"}"#,
+                "\n\n",
+                r#"{"security_id":1,"attribute":"n","value":1.5,"effective_date":"2024-03-22"}"#,
+                "\n",
+                r#"{"security_id":1,"attribute":"m","value":"5","effective_date":"2024-03-22"}"#,
+            )
+            .as_bytes(),
+            Path::new("f.jsonl"),
+            &ReadOptions::default(),
+        )
+        .unwrap();
+        let values: Vec<&Value> = facts.iter().map(Fact::value).collect();
+        assert_eq!(values, [&Value::from("007"), &Value::Float(1.5), &Value::from("5")]);
+    }
+}
