@@ -19,8 +19,9 @@
 //!
 //! [`Trail`] is an [`Iterator`] of [`Fact`]s. Its memory is proportional to the number of
 //! securities and the shuffle window, never to the number of facts, so 100 million facts
-//! stream in the memory of one million. The same [`Config`] always gives the same facts,
-//! on every platform: the random numbers come from a small hand-written SplitMix64.
+//! stream in the memory of one million. The same [`Config`] always gives the same facts:
+//! the random numbers come from a small hand-written SplitMix64 (not a crate whose stream
+//! may change between versions), and the few floating-point steps use only `std`.
 //!
 //! ```
 //! use secmaster_core::generate::{Config, Trail};
