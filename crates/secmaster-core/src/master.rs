@@ -622,19 +622,23 @@ impl SecurityMaster {
             ]
         };
         let width = self.schema.names.len();
-        let mut order: Vec<usize> = (0..positions.len()).collect();
-        order.sort_by_key(|&i| (positions[i].security_id(), positions[i].date()));
+        // Sorting the keys themselves, not indices into the positions, keeps the sort in
+        // cache; the index makes the unstable sort deterministic.
+        let mut order: Vec<(i64, NaiveDate, usize)> = positions
+            .iter()
+            .enumerate()
+            .map(|(i, p)| (p.security_id(), p.date(), i))
+            .collect();
+        order.sort_unstable();
         let mut out: Vec<Option<Vec<Value>>> = vec![None; positions.len()];
         let mut state = Vec::new();
-        for group in
-            order.chunk_by(|&a, &b| positions[a].security_id() == positions[b].security_id())
-        {
-            let id = positions[group[0]].security_id();
+        for group in order.chunk_by(|a, b| a.0 == b.0) {
+            let id = group[0].0;
             let mut walk = self
                 .securities
                 .get(&id)
                 .map(|h| Walk::new(id, h, &self.schema, std::mem::take(&mut state)));
-            for &i in group {
+            for &(_, _, i) in group {
                 let p = &positions[i];
                 let row = walk.as_mut().and_then(|w| w.advance_to(p.date()));
                 out[i] = match (row, join) {
