@@ -400,9 +400,9 @@ pub(crate) fn for_each_value(
             }
         }
         DataType::Boolean => each!(array.as_boolean(), |x| Some(Value::Bool(x))),
-        DataType::Int8 => each!(array.as_primitive::<Int8Type>(), |x: i8| Some(
-            Value::Int(x.into())
-        )),
+        DataType::Int8 => each!(array.as_primitive::<Int8Type>(), |x: i8| Some(Value::Int(
+            x.into()
+        ))),
         DataType::Int16 => each!(array.as_primitive::<Int16Type>(), |x: i16| Some(
             Value::Int(x.into())
         )),
@@ -412,18 +412,20 @@ pub(crate) fn for_each_value(
         DataType::Int64 => each!(array.as_primitive::<Int64Type>(), |x: i64| Some(
             Value::Int(x)
         )),
-        DataType::UInt8 => each!(array.as_primitive::<UInt8Type>(), |x: u8| Some(
-            Value::Int(x.into())
-        )),
+        DataType::UInt8 => each!(array.as_primitive::<UInt8Type>(), |x: u8| Some(Value::Int(
+            x.into()
+        ))),
         DataType::UInt16 => each!(array.as_primitive::<UInt16Type>(), |x: u16| Some(
             Value::Int(x.into())
         )),
         DataType::UInt32 => each!(array.as_primitive::<UInt32Type>(), |x: u32| Some(
             Value::Int(x.into())
         )),
-        DataType::UInt64 => each!(array.as_primitive::<UInt64Type>(), |x: u64| i64::try_from(x)
-            .ok()
-            .map(Value::Int)),
+        DataType::UInt64 => each!(array.as_primitive::<UInt64Type>(), |x: u64| i64::try_from(
+            x
+        )
+        .ok()
+        .map(Value::Int)),
         DataType::Float32 => each!(array.as_primitive::<Float32Type>(), |x: f32| Some(
             Value::Float(x.into())
         )),
@@ -462,7 +464,10 @@ mod tests {
         let mut master = SecurityMaster::build(sample::trail()).unwrap();
         master.merge(sample::update()).unwrap();
         let batch = master_to_record_batch(&master);
-        assert_eq!(batch.schema().metadata.get(KEY_COLUMNS_METADATA).unwrap(), "3");
+        assert_eq!(
+            batch.schema().metadata.get(KEY_COLUMNS_METADATA).unwrap(),
+            "3"
+        );
         assert_eq!(
             batch.schema().metadata.get(PRIORITY_METADATA).unwrap(),
             r#"["asset_class","ticker","name"]"#

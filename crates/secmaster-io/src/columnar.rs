@@ -70,7 +70,11 @@ pub(crate) fn read_columns(
         let mut cells: Vec<Value> = Vec::with_capacity(indices.len());
         for r in 0..batch.num_rows() {
             cells.clear();
-            cells.extend(columns.iter_mut().map(|c| std::mem::replace(&mut c[r], Value::Null)));
+            cells.extend(
+                columns
+                    .iter_mut()
+                    .map(|c| std::mem::replace(&mut c[r], Value::Null)),
+            );
             row(&cells)?;
         }
         row_number += batch.num_rows();

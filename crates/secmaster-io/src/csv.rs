@@ -1,6 +1,6 @@
 //! CSV tables: a header row, ISO dates, an empty field for null, and a JSON schema sidecar.
 //!
-//! A table CSV reads back exactly when its schema travels with it: [`write`] puts the
+//! A table CSV reads back exactly when its schema travels with it: [`write`](fn@write) puts the
 //! [`TableSchema`] in a sidecar file next to it, `FILE.csv.schema.json` (see
 //! [`schema_path`]), and [`read`] uses it when it is there. Without a sidecar, [`read`]
 //! types each column by its values as fact files are typed (the narrowest of int, float,
@@ -77,7 +77,7 @@ fn push_row<'v>(line: &mut String, cells: impl Iterator<Item = &'v Value>) {
 }
 
 /// Writes a table as CSV (header row, then one line per row) to any writer, e.g. stdout.
-/// The schema is not written; see [`write`] for a file that reads back exactly.
+/// The schema is not written; see [`write`](fn@write) for a file that reads back exactly.
 pub fn to_writer(mut w: impl Write, table: &Table) -> std::io::Result<()> {
     w.write_all(header(table.columns()).as_bytes())?;
     let mut line = String::new();
@@ -255,11 +255,7 @@ pub fn from_reader(
                 .zip(&fits)
                 .map(|(n, f)| Column::new(*n, f.narrowest()))
                 .collect();
-            let schema = TableSchema::new(
-                columns,
-                TableSchema::guess_key_columns(&names),
-                None,
-            );
+            let schema = TableSchema::new(columns, TableSchema::guess_key_columns(&names), None);
             let mut rows = Vec::with_capacity(raw.len());
             for (line, mut fields) in raw {
                 let mut row = Vec::with_capacity(width);

@@ -209,7 +209,10 @@ mod tests {
             expected: 4,
             found: 3,
         };
-        assert_eq!(e.to_string(), "`facts.csv`, line 3: expected 4 fields, found 3");
+        assert_eq!(
+            e.to_string(),
+            "`facts.csv`, line 3: expected 4 fields, found 3"
+        );
         assert_eq!(Location::Row(7).to_string(), "row 7");
     }
 }

@@ -326,7 +326,10 @@ pub(crate) fn csv_rows(
     let (indices, width) = if headerless {
         ((0..wanted.len()).collect::<Vec<_>>(), wanted.len())
     } else {
-        (header_indices(&fields, wanted, path, first_line)?, fields.len())
+        (
+            header_indices(&fields, wanted, path, first_line)?,
+            fields.len(),
+        )
     };
     let mut pending = if headerless {
         Some(first_line)
@@ -363,7 +366,11 @@ pub fn read_csv(reader: impl BufRead, name: &Path, options: &ReadOptions) -> Res
             found: found.to_string(),
         };
         let id = f[0].text.parse::<i64>().map_err(|_| {
-            invalid("security_id", "an integer security id".to_string(), &f[0].text)
+            invalid(
+                "security_id",
+                "an integer security id".to_string(),
+                &f[0].text,
+            )
         })?;
         let attribute = f[1].text.as_str();
         if attribute.is_empty() {
@@ -377,7 +384,11 @@ pub fn read_csv(reader: impl BufRead, name: &Path, options: &ReadOptions) -> Res
             .as_ref()
             .and_then(|d| d.parse(date_text))
             .ok_or_else(|| {
-                invalid("effective_date", DateFormat::expected(dates.as_ref()), date_text)
+                invalid(
+                    "effective_date",
+                    DateFormat::expected(dates.as_ref()),
+                    date_text,
+                )
             })?;
         let value = if f[2].text.is_empty() {
             Raw::Typed(Value::Null)
@@ -412,17 +423,19 @@ pub fn read_json_lines(
     let mut line = 0u64;
     loop {
         buf.clear();
-        let n = reader.read_line(&mut buf).map_err(|source| match source.kind() {
-            std::io::ErrorKind::InvalidData => Error::Malformed {
-                path: name.to_path_buf(),
-                location: Location::Line(line + 1),
-                reason: "the line is not valid UTF-8".to_string(),
-            },
-            _ => Error::Read {
-                path: name.to_path_buf(),
-                source,
-            },
-        })?;
+        let n = reader
+            .read_line(&mut buf)
+            .map_err(|source| match source.kind() {
+                std::io::ErrorKind::InvalidData => Error::Malformed {
+                    path: name.to_path_buf(),
+                    location: Location::Line(line + 1),
+                    reason: "the line is not valid UTF-8".to_string(),
+                },
+                _ => Error::Read {
+                    path: name.to_path_buf(),
+                    source,
+                },
+            })?;
         if n == 0 {
             break;
         }
@@ -449,22 +462,29 @@ pub fn read_json_lines(
                 path: name.to_path_buf(),
                 location: Some(location),
                 column: key.to_string(),
-                found: map.keys().map(String::as_str).collect::<Vec<_>>().join(", "),
+                found: map
+                    .keys()
+                    .map(String::as_str)
+                    .collect::<Vec<_>>()
+                    .join(", "),
             })
         };
-        let invalid = |column: &str, expected: String, found: &serde_json::Value| {
-            Error::InvalidValue {
+        let invalid =
+            |column: &str, expected: String, found: &serde_json::Value| Error::InvalidValue {
                 path: name.to_path_buf(),
                 location,
                 column: column.to_string(),
                 expected,
                 found: json_type(found),
-            }
-        };
+            };
         let id_value = field("security_id")?;
-        let id = id_value
-            .as_i64()
-            .ok_or_else(|| invalid("security_id", "an integer security id".to_string(), id_value))?;
+        let id = id_value.as_i64().ok_or_else(|| {
+            invalid(
+                "security_id",
+                "an integer security id".to_string(),
+                id_value,
+            )
+        })?;
         let attr_value = field("attribute")?;
         let attribute = attr_value
             .as_str()
@@ -479,7 +499,11 @@ pub fn read_json_lines(
             .as_ref()
             .and_then(|d| d.parse(date_text))
             .ok_or_else(|| {
-                invalid("effective_date", DateFormat::expected(dates.as_ref()), date_value)
+                invalid(
+                    "effective_date",
+                    DateFormat::expected(dates.as_ref()),
+                    date_value,
+                )
             })?;
         let value = field("value")?;
         let raw = match value {
@@ -529,7 +553,11 @@ pub fn read_parquet(path: impl AsRef<Path>, options: &ReadOptions) -> Result<Vec
             found: found.to_string(),
         };
         let Value::Int(id) = cells[0] else {
-            return Err(invalid("security_id", "an integer security id".to_string(), &cells[0]));
+            return Err(invalid(
+                "security_id",
+                "an integer security id".to_string(),
+                &cells[0],
+            ));
         };
         let attribute = match &cells[1] {
             Value::Str(s) if !s.is_empty() => s.clone(),
@@ -542,7 +570,11 @@ pub fn read_parquet(path: impl AsRef<Path>, options: &ReadOptions) -> Result<Vec
                     dates = DateFormat::pick(options, s);
                 }
                 dates.as_ref().and_then(|d| d.parse(s)).ok_or_else(|| {
-                    invalid("effective_date", DateFormat::expected(dates.as_ref()), &cells[3])
+                    invalid(
+                        "effective_date",
+                        DateFormat::expected(dates.as_ref()),
+                        &cells[3],
+                    )
                 })?
             }
             other => {
@@ -610,17 +642,35 @@ mod tests {
         )
         .unwrap();
         let values: Vec<&Value> = facts.iter().map(Fact::value).collect();
-        assert_eq!(values, [&Value::Float(100.0), &Value::from("123"), &Value::Float(1.5)]);
+        assert_eq!(
+            values,
+            [
+                &Value::Float(100.0),
+                &Value::from("123"),
+                &Value::Float(1.5)
+            ]
+        );
     }
 
     #[test]
     fn custom_date_format() {
         let options = ReadOptions::default().with_date_format("%d.%m.%Y");
-        let facts =
-            read_csv("1,t,A,22.03.2024\n".as_bytes(), Path::new("f.csv"), &options).unwrap();
-        assert_eq!(facts[0].effective_date(), NaiveDate::from_ymd_opt(2024, 3, 22).unwrap());
-        let err = read_csv("1,t,A,2024-03-22\n".as_bytes(), Path::new("f.csv"), &options)
-            .unwrap_err();
+        let facts = read_csv(
+            "1,t,A,22.03.2024\n".as_bytes(),
+            Path::new("f.csv"),
+            &options,
+        )
+        .unwrap();
+        assert_eq!(
+            facts[0].effective_date(),
+            NaiveDate::from_ymd_opt(2024, 3, 22).unwrap()
+        );
+        let err = read_csv(
+            "1,t,A,2024-03-22\n".as_bytes(),
+            Path::new("f.csv"),
+            &options,
+        )
+        .unwrap_err();
         assert_eq!(
             err.to_string(),
             "`f.csv`, line 1: column `effective_date`: expected a date in the layout `%d.%m.%Y`, found `2024-03-22`"
@@ -643,6 +693,9 @@ mod tests {
         )
         .unwrap();
         let values: Vec<&Value> = facts.iter().map(Fact::value).collect();
-        assert_eq!(values, [&Value::from("007"), &Value::Float(1.5), &Value::from("5")]);
+        assert_eq!(
+            values,
+            [&Value::from("007"), &Value::Float(1.5), &Value::from("5")]
+        );
     }
 }

@@ -2,11 +2,11 @@
 //!
 //! | extension | format | reads back |
 //! |-----------|--------|------------|
-//! | `.parquet`, `.pq` | [`parquet`](crate::parquet) | exactly |
-//! | `.arrow`, `.ipc`, `.feather` | [`ipc`](crate::ipc) | exactly |
-//! | `.csv` | [`csv`](crate::csv), schema in `FILE.csv.schema.json` | exactly |
-//! | `.db`, `.sqlite`, `.sqlite3` | [`sql`](crate::sql), table `security_master` | exactly |
-//! | `.jsonl`, `.ndjson`, `.json` | [`json`](crate::json) | output only |
+//! | `.parquet`, `.pq` | [`parquet`] | exactly |
+//! | `.arrow`, `.ipc`, `.feather` | [`ipc`] | exactly |
+//! | `.csv` | [`csv`], schema in `FILE.csv.schema.json` | exactly |
+//! | `.db`, `.sqlite`, `.sqlite3` | [`sql`], table `security_master` | exactly |
+//! | `.jsonl`, `.ndjson`, `.json` | [`json`] | output only |
 
 use std::io::{BufRead, BufReader};
 use std::path::Path;
@@ -77,11 +77,7 @@ fn classify(names: &[String], has_metadata: bool) -> Content {
             .iter()
             .all(|w| names.iter().any(|n| n.trim().eq_ignore_ascii_case(w)))
     };
-    let keys_first = names.len() >= 3
-        && names[..3]
-            .iter()
-            .zip(KEY_COLUMNS)
-            .all(|(n, k)| n == k);
+    let keys_first = names.len() >= 3 && names[..3].iter().zip(KEY_COLUMNS).all(|(n, k)| n == k);
     if has_metadata || keys_first {
         Content::Table
     } else if has(&["security_id", "attribute", "value", "effective_date"]) {
@@ -95,7 +91,10 @@ fn classify(names: &[String], has_metadata: bool) -> Content {
 
 fn schema_content(schema: &arrow_schema::Schema) -> Content {
     let names: Vec<String> = schema.fields().iter().map(|f| f.name().clone()).collect();
-    classify(&names, schema.metadata.get(arrow::KEY_COLUMNS_METADATA).is_some())
+    classify(
+        &names,
+        schema.metadata.get(arrow::KEY_COLUMNS_METADATA).is_some(),
+    )
 }
 
 /// Tells whether a file holds a table, facts or positions, from its columns (its header,
@@ -116,7 +115,9 @@ pub fn detect(path: impl AsRef<Path>) -> Result<Content> {
             records
                 .next_record(&mut fields)
                 .map_err(csv::record_error(path))?;
-            let headerless = fields.first().is_some_and(|f| f.text.parse::<i64>().is_ok());
+            let headerless = fields
+                .first()
+                .is_some_and(|f| f.text.parse::<i64>().is_ok());
             Ok(match (headerless, fields.len()) {
                 (true, 4) => Content::Facts,
                 (true, 3) => Content::Positions,

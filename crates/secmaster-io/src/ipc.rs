@@ -35,7 +35,11 @@ fn write_batches(
 /// Writes a table to an Arrow IPC file, replacing `path` only once the file is complete.
 pub fn write(path: impl AsRef<Path>, table: &Table) -> Result<()> {
     let batch = to_record_batch(table);
-    write_batches(path.as_ref(), &batch.schema(), std::iter::once(batch.clone()))
+    write_batches(
+        path.as_ref(),
+        &batch.schema(),
+        std::iter::once(batch.clone()),
+    )
 }
 
 /// Writes a master's table, streamed from its cursor, to an Arrow IPC file with its

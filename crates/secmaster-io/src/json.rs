@@ -106,8 +106,20 @@ mod tests {
             ],
             1,
             vec![
-                vec![1.into(), 2.5.into(), "a\"b".into(), chrono::NaiveDate::from_ymd_opt(2024, 3, 22).unwrap().into(), Value::Null],
-                vec![2.into(), f64::NEG_INFINITY.into(), Value::Null, Value::Null, Value::Null],
+                vec![
+                    1.into(),
+                    2.5.into(),
+                    "a\"b".into(),
+                    chrono::NaiveDate::from_ymd_opt(2024, 3, 22).unwrap().into(),
+                    Value::Null,
+                ],
+                vec![
+                    2.into(),
+                    f64::NEG_INFINITY.into(),
+                    Value::Null,
+                    Value::Null,
+                    Value::Null,
+                ],
             ],
         )
         .unwrap();

@@ -13,7 +13,7 @@
 //! - Tables out and back, one module per format, each with `write`, `write_master`, `read`
 //!   and `read_master`: [`arrow`] (the record-batch mapping the others build on), [`ipc`],
 //!   [`parquet`], [`csv`] and [`sql`] (which also renders statements for `sqlite3` or
-//!   `psql`). [`json`] writes JSON Lines. [`file`] picks the format from a file name.
+//!   `psql`). [`json`] writes JSON Lines. [`file`](mod@file) picks the format from a file name.
 //! - [`TableSchema`]: what a table file carries besides its cells (column types, key
 //!   count, a master's priority), in Arrow metadata, a CSV sidecar or a SQL table.
 //! - Inputs: [`facts`] reads fact files (CSV in two layouts, JSON Lines, Parquet) and types

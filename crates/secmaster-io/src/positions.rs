@@ -30,11 +30,7 @@ pub fn read(path: impl AsRef<Path>, options: &ReadOptions) -> Result<Vec<Positio
 }
 
 /// Reads positions from CSV; `name` names the input in errors.
-pub fn read_csv(
-    reader: impl BufRead,
-    name: &Path,
-    options: &ReadOptions,
-) -> Result<Vec<Position>> {
+pub fn read_csv(reader: impl BufRead, name: &Path, options: &ReadOptions) -> Result<Vec<Position>> {
     let mut out = Vec::new();
     let mut dates: Option<DateFormat> = None;
     csv_rows(reader, name, &POSITION_COLUMNS, |line, f| {
@@ -46,7 +42,11 @@ pub fn read_csv(
             found: found.to_string(),
         };
         let id = f[0].text.parse::<i64>().map_err(|_| {
-            invalid("security_id", "an integer security id".to_string(), &f[0].text)
+            invalid(
+                "security_id",
+                "an integer security id".to_string(),
+                &f[0].text,
+            )
         })?;
         let quantity = parse_float(&f[1].text)
             .ok_or_else(|| invalid("quantity", "a number".to_string(), &f[1].text))?;
@@ -78,7 +78,11 @@ pub fn read_parquet(path: impl AsRef<Path>, options: &ReadOptions) -> Result<Vec
             found: found.to_string(),
         };
         let Value::Int(id) = cells[0] else {
-            return Err(invalid("security_id", "an integer security id".to_string(), &cells[0]));
+            return Err(invalid(
+                "security_id",
+                "an integer security id".to_string(),
+                &cells[0],
+            ));
         };
         let quantity = match cells[1] {
             Value::Float(x) => x,
@@ -118,8 +122,12 @@ mod tests {
     #[test]
     fn headed_and_headerless_csv() {
         let headed = "date,security_id,quantity\n2024-02-01,1,100\n2024-03-01,3,100.5\n";
-        let got = read_csv(headed.as_bytes(), Path::new("p.csv"), &ReadOptions::default())
-            .unwrap();
+        let got = read_csv(
+            headed.as_bytes(),
+            Path::new("p.csv"),
+            &ReadOptions::default(),
+        )
+        .unwrap();
         assert_eq!(got[1].quantity(), 100.5);
         assert_eq!(got[1].security_id(), 3);
         let bare = "\"1\", 100, \"02/01/24\"\n\"1\", 105, \"02/01/24\"\n\"2\", 150, \"02/01/24\"\n\

@@ -63,7 +63,10 @@ impl<R: BufRead> Records<R> {
 
     /// Reads the next record into `fields`, returning the line it starts on, or `None` at
     /// the end of the input.
-    pub(crate) fn next_record(&mut self, fields: &mut Vec<Field>) -> Result<Option<u64>, RecordError> {
+    pub(crate) fn next_record(
+        &mut self,
+        fields: &mut Vec<Field>,
+    ) -> Result<Option<u64>, RecordError> {
         loop {
             if !self.read_line()? {
                 return Ok(None);
@@ -137,8 +140,14 @@ impl<R: BufRead> Records<R> {
                     bytes.pop();
                 }
                 if self.lenient {
-                    let end = bytes.iter().rposition(|c| !c.is_ascii_whitespace()).map_or(0, |p| p + 1);
-                    let begin = bytes.iter().position(|c| !c.is_ascii_whitespace()).unwrap_or(end);
+                    let end = bytes
+                        .iter()
+                        .rposition(|c| !c.is_ascii_whitespace())
+                        .map_or(0, |p| p + 1);
+                    let begin = bytes
+                        .iter()
+                        .position(|c| !c.is_ascii_whitespace())
+                        .unwrap_or(end);
                     bytes.truncate(end);
                     bytes.drain(..begin);
                 }
@@ -187,7 +196,10 @@ mod tests {
         let mut fields = Vec::new();
         let mut out = Vec::new();
         while let Some(line) = records.next_record(&mut fields).unwrap() {
-            out.push((line, fields.iter().map(|f| (f.text.clone(), f.quoted)).collect()));
+            out.push((
+                line,
+                fields.iter().map(|f| (f.text.clone(), f.quoted)).collect(),
+            ));
         }
         out
     }
@@ -207,7 +219,10 @@ mod tests {
 
     #[test]
     fn prototype_layout() {
-        let rows = read("\"1\", \"name\", \"Lenz Therapeutics, Inc\", \"03/22/24\"\n\"1\", \"m\", 100, \"03/01/24\"", true);
+        let rows = read(
+            "\"1\", \"name\", \"Lenz Therapeutics, Inc\", \"03/22/24\"\n\"1\", \"m\", 100, \"03/01/24\"",
+            true,
+        );
         assert_eq!(rows.len(), 2);
         assert_eq!(rows[0].1[2], ("Lenz Therapeutics, Inc".to_string(), true));
         assert_eq!(rows[1].1[2], ("100".to_string(), false));
@@ -220,7 +235,10 @@ mod tests {
         assert_eq!(
             rows,
             [
-                (1, vec![("a".into(), false), ("".into(), false), ("".into(), true)]),
+                (
+                    1,
+                    vec![("a".into(), false), ("".into(), false), ("".into(), true)]
+                ),
                 (2, vec![("x\ny".into(), true), ("q\"".into(), true)]),
                 (4, vec![("".into(), false)]),
             ]
@@ -230,14 +248,23 @@ mod tests {
     #[test]
     fn malformed_records() {
         assert_eq!(err("a,\"b\n"), "1: unterminated quoted field");
-        assert_eq!(err("a\n\"b\"c\n"), "2: unexpected text after a closing quote");
+        assert_eq!(
+            err("a\n\"b\"c\n"),
+            "2: unexpected text after a closing quote"
+        );
         assert_eq!(err("a\"b\n"), "1: a quote inside an unquoted field");
     }
 
     #[test]
     fn quoting() {
         let mut s = String::new();
-        for (f, force) in [("a", false), ("", false), ("x,\"y\"", false), (" p", false), ("n", true)] {
+        for (f, force) in [
+            ("a", false),
+            ("", false),
+            ("x,\"y\"", false),
+            (" p", false),
+            ("n", true),
+        ] {
             push_field(&mut s, f, force);
             s.push('|');
         }

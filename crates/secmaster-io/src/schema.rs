@@ -142,8 +142,8 @@ impl TableSchema {
             path: path.to_path_buf(),
             reason,
         };
-        let doc: Document =
-            serde_json::from_str(text).map_err(|e| invalid(format!("not a schema document ({e})")))?;
+        let doc: Document = serde_json::from_str(text)
+            .map_err(|e| invalid(format!("not a schema document ({e})")))?;
         if doc.format != FORMAT || doc.version != 1 {
             return Err(invalid(format!(
                 "format `{}` version {}, expected `{FORMAT}` version 1",
@@ -173,8 +173,7 @@ impl TableSchema {
         Ok(TableSchema::new(
             columns,
             doc.key_columns,
-            doc.priority
-                .map(|p| p.into_iter().map(Arc::from).collect()),
+            doc.priority.map(|p| p.into_iter().map(Arc::from).collect()),
         ))
     }
 
@@ -230,7 +229,10 @@ mod tests {
             json,
             r#"{"format":"secmaster-table","version":1,"key_columns":1,"priority":["ticker"],"columns":[{"name":"security_id","type":"int"},{"name":"x","type":null}]}"#
         );
-        assert_eq!(TableSchema::from_json(&json, Path::new("s.json")).unwrap(), schema);
+        assert_eq!(
+            TableSchema::from_json(&json, Path::new("s.json")).unwrap(),
+            schema
+        );
         let err = TableSchema::from_json(&json.replace("\"int\"", "\"i64\""), Path::new("s.json"))
             .unwrap_err();
         assert_eq!(

@@ -54,7 +54,7 @@ pub const SCHEMA_TABLE: &str = "secmaster_schema";
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 #[non_exhaustive]
 pub enum Dialect {
-    /// SQLite 3, as [`write`] writes it.
+    /// SQLite 3, as [`write`](fn@write) writes it.
     #[default]
     Sqlite,
     /// PostgreSQL.
@@ -162,6 +162,16 @@ fn literal(value: &Value, dialect: Dialect) -> String {
         }
         (Value::Float(x), Dialect::Sqlite) => sqlite_float(*x),
         (Value::Float(x), Dialect::Postgres) => format!("{x:?}"),
+        (Value::Str(s), _) if s.contains('\r') => {
+            // sqlite3 (and psql) read their input a line at a time and drop a CR before
+            // an LF, even inside a string literal; so a CR is spelled as a function call.
+            let cr = match dialect {
+                Dialect::Sqlite => " || char(13) || ",
+                Dialect::Postgres => " || chr(13) || ",
+            };
+            let parts: Vec<String> = s.split('\r').map(quote_text).collect();
+            format!("({})", parts.join(cr))
+        }
         (Value::Str(s), _) => quote_text(s),
         (Value::Date(d), _) => quote_text(&format_date(*d)),
     }
@@ -243,9 +253,14 @@ fn statements_to_writer(
 /// Writes the SQL that creates table `name` holding `table` (`DROP TABLE IF EXISTS`,
 /// `CREATE TABLE`, the schema record, one `INSERT` per row, all in one transaction) to any
 /// writer, for piping into `sqlite3 FILE` or `psql`.
-pub fn to_writer(w: impl Write, table: &Table, name: &str, dialect: Dialect) -> std::io::Result<()> {
+pub fn to_writer(
+    w: impl Write,
+    table: &Table,
+    name: &str,
+    dialect: Dialect,
+) -> std::io::Result<()> {
     statements_to_writer(w, &TableSchema::of_table(table), name, dialect, |emit| {
-        table.rows().try_for_each(|r| emit(r))
+        table.rows().try_for_each(&mut *emit)
     })
 }
 
@@ -330,8 +345,10 @@ fn write_rows(
         tx.execute_batch(&create_table(schema, name, Dialect::Sqlite))?;
         {
             let marks = vec!["?"; schema.columns().len()].join(", ");
-            let mut insert =
-                tx.prepare(&format!("INSERT INTO {} VALUES ({marks})", quote_ident(name)))?;
+            let mut insert = tx.prepare(&format!(
+                "INSERT INTO {} VALUES ({marks})",
+                quote_ident(name)
+            ))?;
             rows(&mut |row: &[Value]| {
                 insert.execute(params_from_iter(row.iter().map(Cell)))?;
                 Ok(())
@@ -346,7 +363,9 @@ fn write_rows(
         // A new database is built aside and renamed into place.
         atomic::write_file(path, |file| {
             let tmp = tempfile::NamedTempFile::new_in(
-                path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new(".")),
+                path.parent()
+                    .filter(|p| !p.as_os_str().is_empty())
+                    .unwrap_or(Path::new(".")),
             )
             .map_err(|source| Error::Write {
                 path: path.to_path_buf(),
@@ -370,21 +389,29 @@ fn write_rows(
 /// that name, in one transaction. A database that does not exist yet is created aside and
 /// renamed into place, so a failed write leaves nothing at `path`.
 pub fn write(path: impl AsRef<Path>, name: &str, table: &Table) -> Result<()> {
-    write_rows(path.as_ref(), &TableSchema::of_table(table), name, |insert| {
-        table.rows().try_for_each(|r| insert(r))
-    })
+    write_rows(
+        path.as_ref(),
+        &TableSchema::of_table(table),
+        name,
+        |insert| table.rows().try_for_each(insert),
+    )
 }
 
-/// Writes a master's table, streamed from its row cursor, like [`write`], with its priority
+/// Writes a master's table, streamed from its row cursor, like [`write`](fn@write), with its priority
 /// in the schema record.
 pub fn write_master(path: impl AsRef<Path>, name: &str, master: &SecurityMaster) -> Result<()> {
-    write_rows(path.as_ref(), &TableSchema::of_master(master), name, |insert| {
-        let mut cursor = master.cursor();
-        while let Some(row) = cursor.next_row() {
-            insert(&row.to_vec())?;
-        }
-        Ok(())
-    })
+    write_rows(
+        path.as_ref(),
+        &TableSchema::of_master(master),
+        name,
+        |insert| {
+            let mut cursor = master.cursor();
+            while let Some(row) = cursor.next_row() {
+                insert(&row.to_vec())?;
+            }
+            Ok(())
+        },
+    )
 }
 
 /// The user tables of the SQLite database at `path` (the schema table left out), by name.
@@ -430,7 +457,10 @@ fn read_schema(conn: &Connection, path: &Path, name: &str) -> Result<TableSchema
         }
     }
     let mut stmt = conn
-        .prepare(&format!("SELECT name, type FROM pragma_table_info({})", quote_text(name)))
+        .prepare(&format!(
+            "SELECT name, type FROM pragma_table_info({})",
+            quote_text(name)
+        ))
         .map_err(sql_error(path))?;
     let info: Vec<(String, String)> = stmt
         .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
@@ -503,9 +533,12 @@ fn read_with_schema(path: &Path, name: &str) -> Result<(Table, TableSchema)> {
     }
     let schema = read_schema(&conn, path, name)?;
     let mut stmt = conn
-        .prepare(&format!("SELECT * FROM {} ORDER BY rowid", quote_ident(name)))
+        .prepare(&format!(
+            "SELECT * FROM {} ORDER BY rowid",
+            quote_ident(name)
+        ))
         .map_err(sql_error(path))?;
-    let names: Vec<String> = stmt.column_names().into_iter().map(str::to_owned).collect();
+    let names: Vec<String> = stmt.column_names().map(str::to_owned).collect();
     let names: Vec<&str> = names.iter().map(String::as_str).collect();
     schema.check_names(&names, path)?;
     let types: Vec<Option<ValueType>> = schema.columns().iter().map(Column::value_type).collect();
@@ -519,7 +552,9 @@ fn read_with_schema(path: &Path, name: &str) -> Result<(Table, TableSchema)> {
                 path: path.to_path_buf(),
                 location: Location::Row(rows.len() as u64 + 1),
                 column: schema.columns()[i].name().to_string(),
-                expected: ty.map_or("null (the column has no type)", expected).to_string(),
+                expected: ty
+                    .map_or("null (the column has no type)", expected)
+                    .to_string(),
                 found: describe(v),
             })?;
             row.push(value);
@@ -590,9 +625,19 @@ mod tests {
         assert_eq!(lit(-0.0, Dialect::Postgres), "'-0'");
         assert_eq!(lit(1e300, Dialect::Postgres), "1e300");
         assert_eq!(lit(400.0, Dialect::Sqlite), "400.0");
-        assert_eq!(lit(0.1, Dialect::Sqlite), "(CAST(3602879701896397 AS REAL) / 36028797018963968)");
+        assert_eq!(
+            lit(0.1, Dialect::Sqlite),
+            "(CAST(3602879701896397 AS REAL) / 36028797018963968)"
+        );
         assert_eq!(lit(-4.5, Dialect::Sqlite), "(CAST(-9 AS REAL) / 2)");
-        assert_eq!(lit(1e15, Dialect::Sqlite), "(CAST(30517578125 AS REAL) * 32768)");
+        assert_eq!(
+            lit(1e15, Dialect::Sqlite),
+            "(CAST(30517578125 AS REAL) * 32768)"
+        );
         assert_eq!(literal(&Value::from("it's"), Dialect::Sqlite), "'it''s'");
+        assert_eq!(
+            literal(&Value::from("a\r\n"), Dialect::Sqlite),
+            "('a' || char(13) || '\n')"
+        );
     }
 }

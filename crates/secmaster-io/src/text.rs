@@ -86,7 +86,9 @@ pub(crate) fn parse_decimal(s: &str) -> Option<f64> {
     let int_ok = digits(int) && (int == "0" || !int.starts_with('0'));
     let frac_ok = frac.is_none_or(digits);
     let exp_ok = exponent.is_none_or(|e| digits(e.strip_prefix(['-', '+']).unwrap_or(e)));
-    (int_ok && frac_ok && exp_ok).then(|| s.parse().ok()).flatten()
+    (int_ok && frac_ok && exp_ok)
+        .then(|| s.parse().ok())
+        .flatten()
 }
 
 /// Parses `true` or `false` in any case.
@@ -125,7 +127,16 @@ mod tests {
     #[test]
     fn floats_round_trip_bit_for_bit() {
         let odd_nan = f64::from_bits(0xfff8_0000_0000_0001);
-        for x in [0.1, -0.0, 1e300, f64::INFINITY, f64::NEG_INFINITY, f64::NAN, odd_nan, 5e-324] {
+        for x in [
+            0.1,
+            -0.0,
+            1e300,
+            f64::INFINITY,
+            f64::NEG_INFINITY,
+            f64::NAN,
+            odd_nan,
+            5e-324,
+        ] {
             let back = parse_float(&format_float(x)).unwrap();
             assert_eq!(back.to_bits(), x.to_bits(), "{x}");
         }

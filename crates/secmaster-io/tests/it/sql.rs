@@ -8,12 +8,16 @@ use secmaster_core::strategy::wide_master;
 use secmaster_core::{SecurityMaster, sample};
 use secmaster_io::sql::{self, DEFAULT_TABLE, Dialect};
 
-/// The `sqlite3` binary, if there is one on PATH.
+/// The `sqlite3` binary, if there is one on PATH; if not, says that the caller skips.
+#[allow(clippy::print_stderr)] // a skipped test prints its reason
 fn sqlite3() -> Option<&'static str> {
     let found = Command::new("sqlite3").arg("--version").output();
     match found {
         Ok(out) if out.status.success() => Some("sqlite3"),
-        _ => None,
+        _ => {
+            eprintln!("skipped: no sqlite3 binary on PATH");
+            None
+        }
     }
 }
 
@@ -27,9 +31,18 @@ fn run_sqlite3(bin: &str, db: &Path, script: &str) {
         .stderr(std::process::Stdio::piped())
         .spawn()
         .unwrap();
-    child.stdin.take().unwrap().write_all(script.as_bytes()).unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(script.as_bytes())
+        .unwrap();
     let out = child.wait_with_output().unwrap();
-    assert!(out.status.success(), "sqlite3 failed: {}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "sqlite3 failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
 }
 
 fn config() -> ProptestConfig {
@@ -56,7 +69,6 @@ proptest! {
     #[test]
     fn rule11_sql_text_through_sqlite3(master in wide_master(40)) {
         let Some(bin) = sqlite3() else {
-            eprintln!("skipped: no sqlite3 binary on PATH");
             return Ok(());
         };
         let dir = tempfile::tempdir().unwrap();
@@ -69,14 +81,17 @@ proptest! {
 #[test]
 fn sample_master_through_sqlite3_reads_back_equal() {
     let Some(bin) = sqlite3() else {
-        eprintln!("skipped: no sqlite3 binary on PATH");
         return;
     };
     let mut master = SecurityMaster::build(sample::trail()).unwrap();
     master.merge(sample::update()).unwrap();
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("m.db");
-    run_sqlite3(bin, &db, &sql::master_statements(&master, DEFAULT_TABLE, Dialect::Sqlite));
+    run_sqlite3(
+        bin,
+        &db,
+        &sql::master_statements(&master, DEFAULT_TABLE, Dialect::Sqlite),
+    );
     assert_eq!(sql::read_master(&db, DEFAULT_TABLE).unwrap(), master);
     // Dates are dates to SQLite's own functions, too.
     let out = Command::new(bin)
@@ -96,7 +111,10 @@ fn missing_table_is_named() {
     let err = sql::read(&db, "b").unwrap_err();
     assert_eq!(
         err.to_string(),
-        format!("`{}`: no table named `b`; the database has: a", db.display())
+        format!(
+            "`{}`: no table named `b`; the database has: a",
+            db.display()
+        )
     );
     assert_eq!(sql::tables(&db).unwrap(), ["a"]);
 }
@@ -105,7 +123,6 @@ fn missing_table_is_named() {
 fn floats_survive_sqlite3_text_exactly() {
     use secmaster_core::{Column, Table, Value, ValueType};
     let Some(bin) = sqlite3() else {
-        eprintln!("skipped: no sqlite3 binary on PATH");
         return;
     };
     // A deterministic spread of bit patterns: every exponent, random-looking mantissas.

@@ -1,0 +1,177 @@
+//! Fact and position files: the prototype's layout and its ISO, JSON Lines and Parquet
+//! equivalents give the same facts.
+
+use std::sync::Arc;
+
+use arrow_array::{ArrayRef, Date32Array, Int64Array, StringArray};
+use secmaster_core::{Fact, SecurityMaster, Value, ValueType, sample};
+use secmaster_io::{ReadOptions, facts, positions};
+
+use crate::{batch, data, write_parquet};
+
+fn read(name: &str) -> Vec<Fact> {
+    facts::read(data(name), &ReadOptions::default()).unwrap()
+}
+
+#[test]
+fn prototype_files_parse_to_the_sample_facts() {
+    assert_eq!(read("audit_trail.csv"), sample::trail());
+    assert_eq!(read("audit_trail_update.csv"), sample::update());
+}
+
+#[test]
+fn iso_and_json_equivalents_parse_to_the_same_facts() {
+    assert_eq!(read("audit_trail_iso.csv"), sample::trail());
+    assert_eq!(read("audit_trail_update_iso.csv"), sample::update());
+    assert_eq!(read("audit_trail.jsonl"), sample::trail());
+}
+
+#[test]
+fn parquet_fact_files_with_text_or_typed_values() {
+    let dir = tempfile::tempdir().unwrap();
+    let trail = sample::trail();
+    let ids: ArrayRef = Arc::new(Int64Array::from_iter_values(
+        trail.iter().map(Fact::security_id),
+    ));
+    let attrs: ArrayRef = Arc::new(StringArray::from_iter_values(
+        trail.iter().map(Fact::attribute),
+    ));
+    let dates: ArrayRef =
+        Arc::new(Date32Array::from_iter_values(trail.iter().map(|f| {
+            (f.effective_date() - chrono::NaiveDate::default()).num_days() as i32
+        })));
+    let texts: ArrayRef = Arc::new(StringArray::from_iter_values(
+        trail.iter().map(|f| f.value().to_string()),
+    ));
+    let path = dir.path().join("trail.parquet");
+    write_parquet(
+        &path,
+        &batch(vec![
+            ("security_id", ids.clone()),
+            ("attribute", attrs.clone()),
+            ("value", texts),
+            ("effective_date", dates.clone()),
+        ]),
+    );
+    assert_eq!(facts::read(&path, &ReadOptions::default()).unwrap(), trail);
+
+    // A value column of one primitive type keeps its type, nulls included.
+    let caps: Vec<Fact> = sample::update()
+        .into_iter()
+        .filter(|f| f.attribute() == "market_cap")
+        .collect();
+    let path = dir.path().join("caps.parquet");
+    let ints: ArrayRef = Arc::new(Int64Array::from(vec![Some(100), None, Some(548_000)]));
+    let ids: ArrayRef = Arc::new(Int64Array::from(vec![1, 1, 2]));
+    let attrs: ArrayRef = Arc::new(StringArray::from(vec!["market_cap"; 3]));
+    // ISO text dates are read too.
+    let dates: ArrayRef = Arc::new(StringArray::from(vec![
+        "2024-03-01",
+        "2024-05-26",
+        "2024-05-26",
+    ]));
+    write_parquet(
+        &path,
+        &batch(vec![
+            ("security_id", ids),
+            ("attribute", attrs),
+            ("value", ints),
+            ("effective_date", dates),
+        ]),
+    );
+    let got = facts::read(&path, &ReadOptions::default()).unwrap();
+    assert_eq!(got[0], caps[0]);
+    assert_eq!(got[1].value(), &Value::Null);
+    assert_eq!(got[2], caps[2]);
+}
+
+#[test]
+fn facts_merged_into_a_master_take_its_column_types() {
+    // market_cap is an int column; a batch with a float market cap widens it (rule 8), and
+    // a text ticker that looks like a number stays text because the column is text.
+    let mut master = SecurityMaster::build(read("audit_trail.csv")).unwrap();
+    let batch = "security_id,attribute,value,effective_date\n\
+                 1,ticker,123,2024-06-01\n1,market_cap,1.5,2024-06-01\n";
+    let options = ReadOptions::default().for_master(&master);
+    let facts = facts::read_csv(batch.as_bytes(), "batch.csv".as_ref(), &options).unwrap();
+    assert_eq!(facts[0].value(), &Value::from("123"));
+    master.merge(facts).unwrap();
+    let types: Vec<(String, Option<ValueType>)> = master
+        .columns()
+        .iter()
+        .map(|c| (c.name().to_string(), c.value_type()))
+        .filter(|(n, _)| n == "ticker" || n == "market_cap")
+        .collect();
+    assert_eq!(
+        types,
+        [
+            ("ticker".to_string(), Some(ValueType::Str)),
+            ("market_cap".to_string(), Some(ValueType::Float)),
+        ]
+    );
+    // Without the master's columns the same text would be an int and conflict.
+    let facts = facts::read_csv(
+        batch.as_bytes(),
+        "batch.csv".as_ref(),
+        &ReadOptions::default(),
+    )
+    .unwrap();
+    assert_eq!(facts[0].value(), &Value::Int(123));
+}
+
+#[test]
+fn empty_values_are_retractions() {
+    let facts = facts::read_csv(
+        "\"1\", \"ticker\", \"\", \"01/01/24\"\n1,name,,01/02/24\n".as_bytes(),
+        "r.csv".as_ref(),
+        &ReadOptions::default(),
+    )
+    .unwrap();
+    assert!(facts.iter().all(|f| f.value().is_null()));
+}
+
+#[test]
+fn positions_csv_and_parquet() {
+    let options = ReadOptions::default();
+    assert_eq!(
+        positions::read(data("positions.csv"), &options).unwrap(),
+        sample::positions()
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("p.parquet");
+    let p = sample::positions();
+    let ids: ArrayRef = Arc::new(Int64Array::from_iter_values(
+        p.iter().map(|p| p.security_id()),
+    ));
+    let qty: ArrayRef = Arc::new(Int64Array::from_iter_values(
+        p.iter().map(|p| p.quantity() as i64),
+    ));
+    let dates: ArrayRef =
+        Arc::new(Date32Array::from_iter_values(p.iter().map(|p| {
+            (p.date() - chrono::NaiveDate::default()).num_days() as i32
+        })));
+    write_parquet(
+        &path,
+        &batch(vec![
+            ("security_id", ids),
+            ("quantity", qty),
+            ("date", dates),
+        ]),
+    );
+    assert_eq!(positions::read(&path, &options).unwrap(), p);
+}
+
+#[test]
+fn a_large_file_streams() {
+    // 200k facts in 2 attributes: read a record at a time, typed over the whole file.
+    let mut text = String::with_capacity(200_000 * 32);
+    for i in 0..100_000 {
+        text.push_str(&format!("{},price,{}.5,2024-01-01\n", i % 1000, i));
+        text.push_str(&format!("{},code,{:03},2024-01-02\n", i % 1000, i % 1000));
+    }
+    let facts =
+        facts::read_csv(text.as_bytes(), "big.csv".as_ref(), &ReadOptions::default()).unwrap();
+    assert_eq!(facts.len(), 200_000);
+    assert_eq!(facts[1].value(), &Value::from("000"));
+    assert_eq!(facts[0].value(), &Value::Float(0.5));
+}
