@@ -114,8 +114,10 @@ fn write_with_schema(
         path: path.to_path_buf(),
         source,
     };
+    // Both files are complete before either replaces anything; the table goes last, so a
+    // reader never sees a new table with an old schema.
     let sidecar = schema_path(path);
-    atomic::write_file(&sidecar, |w| {
+    let schema_file = atomic::stage(&sidecar, |w| {
         w.write_all(schema.to_json().as_bytes())
             .and_then(|()| w.write_all(b"\n"))
             .map_err(|source| Error::Write {
@@ -123,7 +125,9 @@ fn write_with_schema(
                 source,
             })
     })?;
-    atomic::write_file(path, |w| body(w).map_err(io))
+    let table_file = atomic::stage(path, |w| body(w).map_err(io))?;
+    schema_file.commit()?;
+    table_file.commit()
 }
 
 /// Writes a table to a CSV file and its schema to the sidecar [`schema_path`]; each file is

@@ -361,26 +361,11 @@ fn write_rows(
         fill(path).map_err(sql_error(path))
     } else {
         // A new database is built aside and renamed into place.
-        atomic::write_file(path, |file| {
-            let tmp = tempfile::NamedTempFile::new_in(
-                path.parent()
-                    .filter(|p| !p.as_os_str().is_empty())
-                    .unwrap_or(Path::new(".")),
-            )
-            .map_err(|source| Error::Write {
-                path: path.to_path_buf(),
-                source,
-            })?;
-            fill(tmp.path()).map_err(sql_error(path))?;
-            let mut db = std::fs::File::open(tmp.path()).map_err(|source| Error::Write {
-                path: path.to_path_buf(),
-                source,
-            })?;
-            std::io::copy(&mut db, file).map_err(|source| Error::Write {
-                path: path.to_path_buf(),
-                source,
-            })?;
-            Ok(())
+        let tmp = atomic::temp_beside(path)?;
+        fill(&tmp).map_err(sql_error(path))?;
+        tmp.persist(path).map_err(|e| Error::Write {
+            path: path.to_path_buf(),
+            source: e.error,
         })
     }
 }

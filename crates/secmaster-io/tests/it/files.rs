@@ -4,7 +4,11 @@ use secmaster_core::{Join, SecurityMaster, sample};
 use secmaster_io::file::{self, Content};
 use secmaster_io::{ReadOptions, facts};
 
-use crate::data;
+use std::sync::Arc;
+
+use arrow_array::{ArrayRef, Int64Array, StringArray};
+
+use crate::{batch, data, write_parquet};
 
 fn sample_master() -> SecurityMaster {
     let mut master = SecurityMaster::build(sample::trail()).unwrap();
@@ -55,12 +59,48 @@ fn detect_tells_facts_positions_and_tables_apart() {
         Content::Positions
     );
 
+    // In Parquet, a master's table and a fact file are told apart by their columns.
     let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("facts.parquet");
     let facts = facts::read(data("audit_trail.csv"), &ReadOptions::default()).unwrap();
-    let master = SecurityMaster::build(facts).unwrap();
+    let master = SecurityMaster::build(facts.clone()).unwrap();
+    let path = dir.path().join("master.parquet");
     file::write_master(&path, &master).unwrap();
     assert_eq!(file::detect(&path).unwrap(), Content::Table);
+    let ids: ArrayRef = Arc::new(Int64Array::from_iter_values(
+        facts.iter().map(|f| f.security_id()),
+    ));
+    let attrs: ArrayRef = Arc::new(StringArray::from_iter_values(
+        facts.iter().map(|f| f.attribute()),
+    ));
+    let values: ArrayRef = Arc::new(StringArray::from_iter_values(
+        facts.iter().map(|f| f.value().to_string()),
+    ));
+    let dates: ArrayRef = Arc::new(StringArray::from_iter_values(
+        facts.iter().map(|f| f.effective_date().to_string()),
+    ));
+    let path = dir.path().join("facts.parquet");
+    write_parquet(
+        &path,
+        &batch(vec![
+            ("security_id", ids),
+            ("attribute", attrs),
+            ("value", values),
+            ("effective_date", dates),
+        ]),
+    );
+    assert_eq!(file::detect(&path).unwrap(), Content::Facts);
+    // A table without secmaster metadata, keys first, is still a table.
+    let plain = dir.path().join("plain.parquet");
+    let b = secmaster_io::arrow::to_record_batch(&master.table());
+    let bare = b
+        .schema()
+        .as_ref()
+        .clone()
+        .with_metadata(std::collections::HashMap::<String, String>::new());
+    let stripped = arrow_array::RecordBatch::try_new(Arc::new(bare), b.columns().to_vec()).unwrap();
+    write_parquet(&plain, &stripped);
+    assert_eq!(file::detect(&plain).unwrap(), Content::Table);
+    assert_eq!(file::read_master(&plain).unwrap(), master);
 }
 
 #[test]

@@ -5,6 +5,7 @@ mod facts;
 mod files;
 mod roundtrip;
 mod sql;
+mod tidy;
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
