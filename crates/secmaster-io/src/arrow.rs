@@ -13,7 +13,8 @@
 //! [`KEY_COLUMNS_METADATA`] holds the number of key columns and, for a master,
 //! [`PRIORITY_METADATA`] its attribute priority as a JSON array. Reading also accepts the
 //! types other tools write for the same values: any integer width, `Float32`, `Date64`,
-//! `LargeUtf8` and `Utf8View`.
+//! timestamps at midnight (as dates, their time zone ignored), `LargeUtf8`, `Utf8View` and
+//! dictionaries of any of these.
 
 use std::path::Path;
 use std::sync::Arc;
@@ -24,10 +25,11 @@ use arrow_array::builder::{
 use arrow_array::cast::AsArray;
 use arrow_array::types::{
     Date32Type, Date64Type, Float32Type, Float64Type, Int8Type, Int16Type, Int32Type, Int64Type,
-    UInt8Type, UInt16Type, UInt32Type, UInt64Type,
+    TimestampMicrosecondType, TimestampMillisecondType, TimestampNanosecondType,
+    TimestampSecondType, UInt8Type, UInt16Type, UInt32Type, UInt64Type,
 };
 use arrow_array::{Array, ArrayRef, NullArray, RecordBatch};
-use arrow_schema::{DataType, Field, Schema, SchemaRef};
+use arrow_schema::{DataType, Field, Schema, SchemaRef, TimeUnit};
 use chrono::{Datelike, NaiveDate};
 use secmaster_core::{Column, RowCursor, SecurityMaster, Table, Value, ValueType};
 
@@ -72,8 +74,9 @@ fn value_type(dt: &DataType) -> Option<Option<ValueType>> {
         | DataType::UInt32
         | DataType::UInt64 => Some(ValueType::Int),
         DataType::Float32 | DataType::Float64 => Some(ValueType::Float),
-        DataType::Date32 | DataType::Date64 => Some(ValueType::Date),
+        DataType::Date32 | DataType::Date64 | DataType::Timestamp(_, _) => Some(ValueType::Date),
         DataType::Utf8 | DataType::LargeUtf8 | DataType::Utf8View => Some(ValueType::Str),
+        DataType::Dictionary(_, values) => return value_type(values),
         _ => return None,
     })
 }
@@ -347,12 +350,12 @@ impl<'p> TableReader<'p> {
             let array = batch.column(c);
             let mut cells = rows.iter_mut();
             for_each_value(array, |i, value| {
-                let value = value.ok_or_else(|| Error::InvalidValue {
+                let value = value.map_err(|found| Error::InvalidValue {
                     path: self.path.to_path_buf(),
                     location: Location::Row((first + i + 1) as u64),
                     column: column.name().to_string(),
                     expected: "a value secmaster can hold".to_string(),
-                    found: "an out-of-range integer or date".to_string(),
+                    found: found.to_string(),
                 })?;
                 cells.next().expect("one row per array slot").push(value);
                 Ok(())
@@ -373,18 +376,29 @@ impl<'p> TableReader<'p> {
     }
 }
 
-/// Calls `f` with each slot of `array` as a [`Value`] (`None`: not representable, such as a
-/// `UInt64` above `i64::MAX` or a date outside chrono's range).
+/// Calls `f` with each slot of `array` as a [`Value`], or why it cannot be one (a
+/// `UInt64` above `i64::MAX`, a date outside chrono's range, a timestamp with a time of
+/// day).
 pub(crate) fn for_each_value(
     array: &dyn Array,
-    mut f: impl FnMut(usize, Option<Value>) -> Result<()>,
+    mut f: impl FnMut(usize, Result<Value, &'static str>) -> Result<()>,
 ) -> Result<()> {
+    each_value(array, &mut f)
+}
+
+/// [`for_each_value`] with a trait object, so that dictionaries can recurse.
+fn each_value(
+    array: &dyn Array,
+    f: &mut dyn FnMut(usize, Result<Value, &'static str>) -> Result<()>,
+) -> Result<()> {
+    const BIG: &str = "an unsigned integer above the int64 range";
+    const FAR: &str = "a date outside the supported range";
     macro_rules! each {
         ($array:expr, $convert:expr) => {{
             let a = $array;
             for i in 0..a.len() {
                 let v = if a.is_null(i) {
-                    Some(Value::Null)
+                    Ok(Value::Null)
                 } else {
                     #[allow(clippy::redundant_closure_call)]
                     ($convert)(a.value(i))
@@ -393,56 +407,90 @@ pub(crate) fn for_each_value(
             }
         }};
     }
+    let int = |x: i64| Ok(Value::Int(x));
     match array.data_type() {
         DataType::Null => {
             for i in 0..array.len() {
-                f(i, Some(Value::Null))?;
+                f(i, Ok(Value::Null))?;
             }
         }
-        DataType::Boolean => each!(array.as_boolean(), |x| Some(Value::Bool(x))),
-        DataType::Int8 => each!(array.as_primitive::<Int8Type>(), |x: i8| Some(Value::Int(
-            x.into()
-        ))),
-        DataType::Int16 => each!(array.as_primitive::<Int16Type>(), |x: i16| Some(
-            Value::Int(x.into())
-        )),
-        DataType::Int32 => each!(array.as_primitive::<Int32Type>(), |x: i32| Some(
-            Value::Int(x.into())
-        )),
-        DataType::Int64 => each!(array.as_primitive::<Int64Type>(), |x: i64| Some(
-            Value::Int(x)
-        )),
-        DataType::UInt8 => each!(array.as_primitive::<UInt8Type>(), |x: u8| Some(Value::Int(
-            x.into()
-        ))),
-        DataType::UInt16 => each!(array.as_primitive::<UInt16Type>(), |x: u16| Some(
-            Value::Int(x.into())
-        )),
-        DataType::UInt32 => each!(array.as_primitive::<UInt32Type>(), |x: u32| Some(
-            Value::Int(x.into())
-        )),
-        DataType::UInt64 => each!(array.as_primitive::<UInt64Type>(), |x: u64| i64::try_from(
-            x
-        )
-        .ok()
-        .map(Value::Int)),
-        DataType::Float32 => each!(array.as_primitive::<Float32Type>(), |x: f32| Some(
+        DataType::Boolean => each!(array.as_boolean(), |x| Ok(Value::Bool(x))),
+        DataType::Int8 => each!(array.as_primitive::<Int8Type>(), |x: i8| int(x.into())),
+        DataType::Int16 => each!(array.as_primitive::<Int16Type>(), |x: i16| int(x.into())),
+        DataType::Int32 => each!(array.as_primitive::<Int32Type>(), |x: i32| int(x.into())),
+        DataType::Int64 => each!(array.as_primitive::<Int64Type>(), int),
+        DataType::UInt8 => each!(array.as_primitive::<UInt8Type>(), |x: u8| int(x.into())),
+        DataType::UInt16 => each!(array.as_primitive::<UInt16Type>(), |x: u16| int(x.into())),
+        DataType::UInt32 => each!(array.as_primitive::<UInt32Type>(), |x: u32| int(x.into())),
+        DataType::UInt64 => each!(array.as_primitive::<UInt64Type>(), |x: u64| {
+            i64::try_from(x).map(Value::Int).map_err(|_| BIG)
+        }),
+        DataType::Float32 => each!(array.as_primitive::<Float32Type>(), |x: f32| Ok(
             Value::Float(x.into())
         )),
-        DataType::Float64 => each!(array.as_primitive::<Float64Type>(), |x: f64| Some(
+        DataType::Float64 => each!(array.as_primitive::<Float64Type>(), |x: f64| Ok(
             Value::Float(x)
         )),
-        DataType::Date32 => each!(array.as_primitive::<Date32Type>(), |x: i32| date_of_days(
-            x.into()
-        )
-        .map(Value::Date)),
-        DataType::Date64 => each!(array.as_primitive::<Date64Type>(), |x: i64| date_of_days(
-            x.div_euclid(86_400_000)
-        )
-        .map(Value::Date)),
-        DataType::Utf8 => each!(array.as_string::<i32>(), |x: &str| Some(Value::from(x))),
-        DataType::LargeUtf8 => each!(array.as_string::<i64>(), |x: &str| Some(Value::from(x))),
-        DataType::Utf8View => each!(array.as_string_view(), |x: &str| Some(Value::from(x))),
+        DataType::Date32 => each!(array.as_primitive::<Date32Type>(), |x: i32| {
+            date_of_days(x.into()).map(Value::Date).ok_or(FAR)
+        }),
+        DataType::Date64 => each!(array.as_primitive::<Date64Type>(), |x: i64| {
+            date_of_days(x.div_euclid(86_400_000))
+                .map(Value::Date)
+                .ok_or(FAR)
+        }),
+        DataType::Timestamp(unit, _) => {
+            let per_day: i64 = match unit {
+                TimeUnit::Second => 86_400,
+                TimeUnit::Millisecond => 86_400_000,
+                TimeUnit::Microsecond => 86_400_000_000,
+                TimeUnit::Nanosecond => 86_400_000_000_000,
+            };
+            let values: &[i64] = match unit {
+                TimeUnit::Second => array.as_primitive::<TimestampSecondType>().values(),
+                TimeUnit::Millisecond => array.as_primitive::<TimestampMillisecondType>().values(),
+                TimeUnit::Microsecond => array.as_primitive::<TimestampMicrosecondType>().values(),
+                TimeUnit::Nanosecond => array.as_primitive::<TimestampNanosecondType>().values(),
+            };
+            for (i, &t) in values.iter().enumerate() {
+                let v = if array.is_null(i) {
+                    Ok(Value::Null)
+                } else {
+                    if t.rem_euclid(per_day) != 0 {
+                        Err("a timestamp with a time of day")
+                    } else {
+                        date_of_days(t.div_euclid(per_day))
+                            .map(Value::Date)
+                            .ok_or(FAR)
+                    }
+                };
+                f(i, v)?;
+            }
+        }
+        DataType::Utf8 => each!(array.as_string::<i32>(), |x: &str| Ok(Value::from(x))),
+        DataType::LargeUtf8 => each!(array.as_string::<i64>(), |x: &str| Ok(Value::from(x))),
+        DataType::Utf8View => each!(array.as_string_view(), |x: &str| Ok(Value::from(x))),
+        DataType::Dictionary(_, _) => {
+            let dict = array.as_any_dictionary();
+            let mut values = Vec::with_capacity(dict.values().len());
+            each_value(dict.values().as_ref(), &mut |_, v| {
+                values.push(v);
+                Ok(())
+            })?;
+            let keys = if values.is_empty() {
+                vec![0; array.len()]
+            } else {
+                dict.normalized_keys()
+            };
+            for (i, k) in keys.into_iter().enumerate() {
+                let v = if array.is_null(i) {
+                    Ok(Value::Null)
+                } else {
+                    values[k].clone()
+                };
+                f(i, v)?;
+            }
+        }
         other => unreachable!("from_arrow_schema rejects {other}"),
     }
     Ok(())
@@ -483,6 +531,32 @@ mod tests {
         let sizes: Vec<usize> = master_batches(&master, 2).map(|b| b.num_rows()).collect();
         assert_eq!(sizes.iter().sum::<usize>(), master.num_rows());
         assert!(sizes.iter().all(|&n| n <= 2));
+    }
+
+    #[test]
+    fn other_tools_types_are_read() {
+        use arrow_array::types::Int32Type;
+        use arrow_array::{DictionaryArray, TimestampNanosecondArray};
+        let dict: DictionaryArray<Int32Type> = vec![Some("a"), None, Some("a"), Some("b")]
+            .into_iter()
+            .collect();
+        let day = 86_400_000_000_000i64;
+        let ts = TimestampNanosecondArray::from(vec![Some(day), None, Some(0), Some(day + 1)]);
+        let batch = RecordBatch::try_from_iter([
+            ("s", Arc::new(dict) as ArrayRef),
+            ("t", Arc::new(ts) as ArrayRef),
+        ])
+        .unwrap();
+        let err = from_record_batch(&batch).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "`<record batch>`, row 4: column `t`: expected a value secmaster can hold, found `a timestamp with a time of day`"
+        );
+        let table = from_record_batch(&batch.slice(0, 3)).unwrap();
+        assert_eq!(
+            table.to_string(),
+            "s     t\na     1970-01-02\nnull  null\na     1970-01-01\n"
+        );
     }
 
     #[test]

@@ -56,12 +56,12 @@ pub(crate) fn read_columns(
         for (&i, w) in indices.iter().zip(wanted) {
             let mut cells = Vec::with_capacity(batch.num_rows());
             for_each_value(batch.column(i), |r, v| {
-                cells.push(v.ok_or_else(|| Error::InvalidValue {
+                cells.push(v.map_err(|found| Error::InvalidValue {
                     path: path.to_path_buf(),
                     location: crate::Location::Row((row_number + r + 1) as u64),
                     column: w.to_string(),
                     expected: "a value secmaster can hold".to_string(),
-                    found: "an out-of-range integer or date".to_string(),
+                    found: found.to_string(),
                 })?);
                 Ok(())
             })?;

@@ -57,6 +57,10 @@ impl<R: BufRead> Records<R> {
             .map_err(RecordError::Io)?;
         if n > 0 {
             self.line += 1;
+            // A byte-order mark, as spreadsheet exports write, is not part of the header.
+            if self.line == 1 && self.buf.starts_with(b"\xef\xbb\xbf") {
+                self.buf.drain(..3);
+            }
         }
         Ok(n > 0)
     }
