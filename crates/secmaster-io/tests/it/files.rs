@@ -121,3 +121,26 @@ fn the_master_csv_is_readable_text() {
     let sidecar = std::fs::read_to_string(secmaster_io::csv::schema_path(&path)).unwrap();
     assert!(sidecar.starts_with(r#"{"format":"secmaster-table","version":1,"key_columns":3,"priority":["asset_class","ticker","name"],"columns":[{"name":"security_id","type":"int"}"#));
 }
+
+#[test]
+fn a_custom_priority_survives_every_format() {
+    use secmaster_core::Options;
+    let options = Options::default().with_priority(["name", "market_cap"]);
+    let mut master = SecurityMaster::build_with(options.clone(), sample::trail()).unwrap();
+    master.merge(sample::update()).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    for ext in ["parquet", "arrow", "csv", "db"] {
+        let path = dir.path().join(format!("m.{ext}"));
+        file::write_master(&path, &master).unwrap();
+        let mut back = file::read_master(&path).unwrap();
+        assert_eq!(back.options(), &options, "{ext}");
+        assert_eq!(back, master, "{ext}");
+        // A later merge places a new attribute by the same priority.
+        let d = chrono::NaiveDate::from_ymd_opt(2024, 7, 1).unwrap();
+        let later = [secmaster_core::Fact::new(3, "aaa", 1, d)];
+        back.merge(later.clone()).unwrap();
+        let mut expected = master.clone();
+        expected.merge(later).unwrap();
+        assert_eq!(back, expected, "{ext}");
+    }
+}
