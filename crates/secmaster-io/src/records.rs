@@ -140,7 +140,8 @@ impl<R: BufRead> Records<R> {
                     bytes.push(c);
                     i += 1;
                 }
-                if self.buf.get(i) == Some(&b'\n') && bytes.last() == Some(&b'\r') {
+                // A CR ends the line only before the LF, or at the end of the input.
+                if matches!(self.buf.get(i), Some(b'\n') | None) && bytes.last() == Some(&b'\r') {
                     bytes.pop();
                 }
                 if self.lenient {
@@ -235,6 +236,10 @@ mod tests {
 
     #[test]
     fn quoted_empty_differs_from_empty_and_newlines_span_lines() {
+        assert_eq!(
+            read("a,b\r", false),
+            [(1, vec![("a".into(), false), ("b".into(), false)])]
+        );
         let rows = read("a,,\"\"\r\n\"x\ny\",\"q\"\"\"\n\n", false);
         assert_eq!(
             rows,
