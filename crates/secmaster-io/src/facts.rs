@@ -24,7 +24,9 @@
 //! attribute over the whole file, never per value: the attribute gets the narrowest of int,
 //! float, date (ISO), bool (`true`/`false`) that fits every one of its values, else str. A
 //! number with a leading zero (`007`) or a plus sign (`+1`) is not a number, so it keeps
-//! its attribute a string. An empty value is a null: a retraction (rule 4).
+//! its attribute a string; so is an integer beyond 64 bits or a decimal beyond a float's
+//! range, which no type would hold exactly. An empty value is a null: a retraction
+//! (rule 4).
 //!
 //! JSON values keep JSON's own types: numbers are ints (or floats with a fraction or an
 //! exponent), strings are strings, `""` is an empty string and `null` a retraction.

@@ -31,8 +31,12 @@ impl Fits {
     /// Narrows by one text value.
     pub(crate) fn add(&mut self, s: &str) {
         self.seen = true;
-        self.int = self.int && parse_int(s).is_some();
-        self.float = self.float && parse_decimal(s).is_some();
+        let int = parse_int(s).is_some();
+        self.int = self.int && int;
+        // An integer too long for an int stays text rather than lose digits as a float
+        // (a 20-digit identifier must not become 1e19).
+        let integral = !s.contains(['.', 'e', 'E']);
+        self.float = self.float && parse_decimal(s).is_some() && (int || !integral);
         self.date = self.date && parse_date(s).is_some();
         self.bool = self.bool && parse_bool(s).is_some();
     }
@@ -113,6 +117,9 @@ mod tests {
         assert_eq!(narrowest(&["+1"]), Some(Str));
         assert_eq!(narrowest(&["1", "2024-01-01"]), Some(Str));
         assert_eq!(narrowest(&["NaN"]), Some(Str));
+        assert_eq!(narrowest(&["1.5", "99999999999999999999"]), Some(Str));
+        assert_eq!(narrowest(&["1.5", "1e300"]), Some(Float));
+        assert_eq!(narrowest(&["1.5", "1e400"]), Some(Str));
         assert_eq!(parse_as("NaN", Float).unwrap().value_type(), Some(Float));
     }
 }

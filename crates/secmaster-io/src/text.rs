@@ -71,7 +71,7 @@ pub(crate) fn parse_int(s: &str) -> Option<i64> {
 }
 
 /// Whether `s` is a plain decimal number (`1.5`, `-2e10`, `3`), with the same rule as
-/// [`parse_int`] for the integer part: no sign but `-`, no leading zero.
+/// [`parse_int`] for the integer part: no sign but `-`, no leading zero; and finite.
 pub(crate) fn parse_decimal(s: &str) -> Option<f64> {
     let body = s.strip_prefix('-').unwrap_or(s);
     let (mantissa, exponent) = match body.find(['e', 'E']) {
@@ -86,9 +86,11 @@ pub(crate) fn parse_decimal(s: &str) -> Option<f64> {
     let int_ok = digits(int) && (int == "0" || !int.starts_with('0'));
     let frac_ok = frac.is_none_or(digits);
     let exp_ok = exponent.is_none_or(|e| digits(e.strip_prefix(['-', '+']).unwrap_or(e)));
+    // A decimal too large for a float is not one (it would read as infinity).
     (int_ok && frac_ok && exp_ok)
-        .then(|| s.parse().ok())
+        .then(|| s.parse::<f64>().ok())
         .flatten()
+        .filter(|x| x.is_finite())
 }
 
 /// Parses `true` or `false` in any case.
