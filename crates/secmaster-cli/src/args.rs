@@ -138,7 +138,8 @@ Examples:
 #[derive(Debug, Args)]
 pub(crate) struct BuildArgs {
     /// Fact files (CSV, JSON Lines, Parquet) read as one trail in the order given, or a table
-    /// file secmaster wrote (Parquet, Arrow IPC)
+    /// file secmaster wrote (Parquet, Arrow IPC, SQLite, CSV). A table keeps what changed,
+    /// not every fact: merging into it equals a rebuild unless a fact only re-asserted a value
     #[arg(required = true, value_name = "FACTS")]
     pub(crate) facts: Vec<PathBuf>,
     #[command(flatten)]

@@ -4,8 +4,9 @@
 use std::io::Write;
 use std::path::Path;
 
-use anyhow::{Context, Result, bail};
+use anyhow::{Context, Result};
 use secmaster_core::{Fact, Position, SecurityMaster, Table};
+use secmaster_io::ReadOptions;
 use secmaster_io::sql::DEFAULT_TABLE;
 
 use crate::args::{Dialect, Format};
@@ -14,7 +15,6 @@ use crate::plan::format_of;
 /// What a FACTS argument held: a trail of facts, or a master table secmaster wrote.
 #[derive(Debug)]
 pub(crate) enum Input {
-    #[allow(dead_code)] // until io's fact readers land
     Facts(Vec<Fact>),
     Master(SecurityMaster),
 }
@@ -22,24 +22,25 @@ pub(crate) enum Input {
 /// Reads a fact file (CSV, JSON Lines, Parquet) or a master table file (Parquet, Arrow IPC),
 /// typing values per attribute and, when `existing` is given, by its columns' types.
 pub(crate) fn read_input(path: &Path, existing: Option<&SecurityMaster>) -> Result<Input> {
-    let _ = existing;
     match format_of(path) {
-        Some(Format::Arrow) => Ok(Input::Master(secmaster_io::ipc::read_master(path)?)),
+        Some(Format::Arrow) => return Ok(Input::Master(secmaster_io::ipc::read_master(path)?)),
         Some(Format::Parquet) if is_master_file(&secmaster_io::parquet::schema(path)?) => {
-            Ok(Input::Master(secmaster_io::parquet::read_master(path)?))
+            return Ok(Input::Master(secmaster_io::parquet::read_master(path)?));
         }
-        Some(Format::Sqlite) => Ok(Input::Master(secmaster_io::sql::read_master(
-            path,
-            &sqlite_table(path)?,
-        )?)),
+        Some(Format::Sqlite) => {
+            let table = sqlite_table(path)?;
+            return Ok(Input::Master(secmaster_io::sql::read_master(path, &table)?));
+        }
         Some(Format::Csv) if csv_header(path)?.contains("effective_start_date") => {
-            Ok(Input::Master(secmaster_io::csv::read_master(path)?))
+            return Ok(Input::Master(secmaster_io::csv::read_master(path)?));
         }
-        _ => bail!(
-            "cannot read facts from {}: secmaster-io's fact readers are not there yet",
-            path.display()
-        ),
+        _ => {}
     }
+    let options = match existing {
+        Some(master) => ReadOptions::default().for_master(master),
+        None => ReadOptions::default(),
+    };
+    Ok(Input::Facts(secmaster_io::facts::read(path, &options)?))
 }
 
 /// A columnar file holds a master (not facts) when it has the master's key columns.
@@ -70,8 +71,10 @@ fn sqlite_table(path: &Path) -> Result<String> {
 
 /// Reads a positions file: `security_id,quantity,date`.
 pub(crate) fn read_positions(path: &Path) -> Result<Vec<Position>> {
-    let _ = path;
-    bail!("reading positions needs secmaster-io's positions reader, which is not there yet")
+    Ok(secmaster_io::positions::read(
+        path,
+        &ReadOptions::default(),
+    )?)
 }
 
 /// Reads a table file in `format`.
@@ -81,8 +84,9 @@ pub(crate) fn read_table(path: &Path, format: Format) -> Result<Table> {
         Format::Parquet => secmaster_io::parquet::read(path)?,
         Format::Arrow => secmaster_io::ipc::read(path)?,
         Format::Sqlite => secmaster_io::sql::read(path, &sqlite_table(path)?)?,
-        Format::Json => bail!("reading JSON Lines tables needs secmaster-io, not there yet"),
-        Format::Table => bail!("a text table cannot be read back"),
+        Format::Json | Format::Table => {
+            unreachable!("plan refuses to read JSON Lines and text tables")
+        }
     })
 }
 
@@ -90,7 +94,7 @@ pub(crate) fn read_table(path: &Path, format: Format) -> Result<Table> {
 pub(crate) fn write_text(w: &mut dyn Write, table: &Table, format: Format) -> Result<()> {
     match format {
         Format::Csv => secmaster_io::csv::to_writer(w, table)?,
-        Format::Json => bail!("JSON Lines output needs secmaster-io's writer, not there yet"),
+        Format::Json => secmaster_io::json::to_writer(w, table)?,
         _ => unreachable!("binary formats go to files"),
     }
     Ok(())
@@ -104,7 +108,29 @@ pub(crate) fn write_file(path: &Path, table: &Table, format: Format) -> Result<(
         Format::Parquet => secmaster_io::parquet::write(path, table)?,
         Format::Arrow => secmaster_io::ipc::write(path, table)?,
         Format::Sqlite => secmaster_io::sql::write(path, DEFAULT_TABLE, table)?,
-        Format::Json | Format::Table => unreachable!("text formats are written by output.rs"),
+        Format::Json => secmaster_io::json::write(path, table)?,
+        Format::Table => unreachable!("the table format is written by output.rs"),
+    }
+    Ok(())
+}
+
+/// Writes the whole table of `master`, streamed from its rows without a copy of the table,
+/// to `path` in `format` (atomically) or, for text formats without a path, to `w`.
+pub(crate) fn write_master(
+    w: &mut dyn Write,
+    path: Option<&Path>,
+    master: &SecurityMaster,
+    format: Format,
+) -> Result<()> {
+    match (format, path) {
+        (Format::Csv, None) => secmaster_io::csv::master_to_writer(w, master)?,
+        (Format::Json, None) => secmaster_io::json::master_to_writer(w, master)?,
+        (Format::Csv, Some(p)) => secmaster_io::csv::write_master(p, master)?,
+        (Format::Json, Some(p)) => secmaster_io::json::write_master(p, master)?,
+        (Format::Parquet, Some(p)) => secmaster_io::parquet::write_master(p, master)?,
+        (Format::Arrow, Some(p)) => secmaster_io::ipc::write_master(p, master)?,
+        (Format::Sqlite, Some(p)) => secmaster_io::sql::write_master(p, DEFAULT_TABLE, master)?,
+        (Format::Table, _) | (_, None) => unreachable!("plan routes these through tables"),
     }
     Ok(())
 }

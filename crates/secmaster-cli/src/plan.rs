@@ -76,6 +76,16 @@ pub(crate) struct View {
     pub(crate) columns: Vec<String>,
 }
 
+impl View {
+    /// Whether the view is the whole table.
+    pub(crate) fn is_whole(&self) -> bool {
+        self.asset_class.is_none()
+            && self.as_of.is_none()
+            && self.security.is_none()
+            && self.columns.is_empty()
+    }
+}
+
 /// Where a table goes.
 #[derive(Debug, Clone)]
 pub(crate) struct Output {
@@ -166,11 +176,16 @@ pub(crate) fn resolve(cli: Cli, env: &Env) -> Result<Plan, Usage> {
         }
         Command::Convert(a) => {
             let input_format = format_of(&a.input).ok_or_else(|| unknown_extension(&a.input))?;
-            if input_format == Format::Table {
+            if matches!(input_format, Format::Table | Format::Json) {
                 return Err(Usage::new(format!(
-                    "{} is a text table, which cannot be read back; convert from Parquet, \
-                     Arrow IPC, CSV, JSON Lines or SQLite",
-                    a.input.display()
+                    "{} is a {} file, which secmaster writes but does not read back as a \
+                     table; convert from Parquet, Arrow IPC, CSV or SQLite",
+                    a.input.display(),
+                    if input_format == Format::Table {
+                        "text table"
+                    } else {
+                        "JSON Lines"
+                    }
                 )));
             }
             let format = format_of(&a.output).ok_or_else(|| unknown_extension(&a.output))?;
@@ -337,4 +352,71 @@ fn unknown_extension(path: &Path) -> Usage {
          .arrow/.ipc, .sqlite/.db or .txt, or give --format",
         path.display()
     ))
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::Parser;
+
+    use super::*;
+
+    fn plan(args: &[&str], env: Env) -> Result<Plan, Usage> {
+        let cli = Cli::try_parse_from(std::iter::once("secmaster").chain(args.iter().copied()))
+            .expect("parses");
+        resolve(cli, &env)
+    }
+
+    fn output_of(args: &[&str], env: Env) -> Output {
+        match plan(args, env) {
+            Ok(Plan::Build(b)) => b.output,
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn format_comes_from_the_extension_then_the_terminal() {
+        let pipe = Env::default();
+        let tty = Env {
+            stdout_is_terminal: true,
+            terminal_width: Some(80),
+            ..Env::default()
+        };
+        assert_eq!(output_of(&["build", "f.csv"], pipe).format, Format::Csv);
+        assert_eq!(output_of(&["build", "f.csv"], tty).format, Format::Table);
+        assert_eq!(output_of(&["build", "f.csv"], tty).display.width, Some(80));
+        assert_eq!(output_of(&["build", "f.csv"], pipe).display.width, None);
+        for (path, format) in [
+            ("m.PARQUET", Format::Parquet),
+            ("m.ipc", Format::Arrow),
+            ("m.db", Format::Sqlite),
+            ("m.jsonl", Format::Json),
+            ("m.txt", Format::Table),
+        ] {
+            assert_eq!(
+                output_of(&["build", "f.csv", "-o", path], tty).format,
+                format
+            );
+        }
+        let explicit = output_of(
+            &["build", "f.csv", "-o", "m.dat", "--format", "arrow"],
+            pipe,
+        );
+        assert_eq!(explicit.format, Format::Arrow);
+    }
+
+    #[test]
+    fn demo_flags_resolve() {
+        let Ok(Plan::Demo(d)) = plan(&["-f", "None", "-p", "--date-format", "us"], Env::default())
+        else {
+            panic!()
+        };
+        assert_eq!(d.filter, Some(None));
+        assert!(d.positions && !d.merge && !d.sql);
+        assert_eq!(d.display.date_format.as_deref(), Some("%m/%d/%y"));
+        let Ok(Plan::Demo(d)) = plan(&["-g", "--seed", "4"], Env::default()) else {
+            panic!()
+        };
+        assert_eq!(d.trail, Trail::Generated { seed: 4 });
+        assert!(plan(&["-g", "-m"], Env::default()).is_err());
+    }
 }

@@ -2,27 +2,30 @@
 
 use std::io::Write;
 
-use anyhow::{Context, Result};
+use anyhow::Result;
 use secmaster_core::{Join, Value};
 
 use super::{load, narrow, view_master};
 use crate::files;
-use crate::output::emit;
+use crate::output::{emit, emit_master};
 use crate::plan::{Build, Env, Positions};
 use crate::progress::Progress;
 
 /// Builds the master, takes the view, writes it.
 pub(crate) fn run(plan: &Build, out: &mut dyn Write, env: &Env) -> Result<()> {
     let master = load(&plan.source, env)?;
-    let table = view_master(&master, &plan.view)?;
     let _progress = Progress::spinner(env, "writing".to_string());
+    if plan.view.is_whole() {
+        return emit_master(&master, &plan.output, out);
+    }
+    let table = view_master(&master, &plan.view)?;
     emit(&table, &plan.output, out)
 }
 
 /// Builds the master, joins the positions as of their dates, takes the view, writes it.
 pub(crate) fn run_positions(plan: &Positions, out: &mut dyn Write, env: &Env) -> Result<()> {
-    let positions = files::read_positions(&plan.positions)
-        .with_context(|| format!("cannot read positions from {}", plan.positions.display()))?;
+    // io's errors name the file and line already.
+    let positions = files::read_positions(&plan.positions)?;
     let master = load(&plan.source, env)?;
     let join = if plan.left { Join::Left } else { Join::Inner };
     let mut joined = master.join_positions(&positions, join);

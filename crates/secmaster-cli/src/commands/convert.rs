@@ -2,7 +2,7 @@
 
 use std::io::Write;
 
-use anyhow::{Context, Result};
+use anyhow::Result;
 
 use crate::files;
 use crate::output::emit;
@@ -10,7 +10,7 @@ use crate::plan::Convert;
 
 /// Reads the input table and writes it in the output's format.
 pub(crate) fn run(plan: &Convert, out: &mut dyn Write) -> Result<()> {
-    let table = files::read_table(&plan.input, plan.input_format)
-        .with_context(|| format!("cannot read {}", plan.input.display()))?;
+    // io's errors name the file already.
+    let table = files::read_table(&plan.input, plan.input_format)?;
     emit(&table, &plan.output, out)
 }

@@ -55,7 +55,7 @@ pub(crate) fn load(source: &Source, env: &Env) -> Result<SecurityMaster> {
 }
 
 fn add(master: Option<SecurityMaster>, path: &Path, what: &str) -> Result<SecurityMaster> {
-    let context = || format!("{what} {}", path.display());
+    let context = || format!("{what} `{}`", path.display());
     let input = files::read_input(path, master.as_ref())?;
     Ok(match (master, input) {
         (None, Input::Facts(facts)) => SecurityMaster::build(facts).with_context(context)?,
@@ -77,10 +77,8 @@ fn add(master: Option<SecurityMaster>, path: &Path, what: &str) -> Result<Securi
 pub(crate) fn view_master(master: &SecurityMaster, view: &View) -> Result<Table> {
     let table = match (view.security, view.as_of) {
         (Some(id), None) => master.history(id),
-        (security, Some(day)) => {
-            let t = master.as_of(day);
-            security.map_or(t.clone(), |id| t.where_security(id))
-        }
+        (None, Some(day)) => master.as_of(day),
+        (Some(id), Some(day)) => master.as_of(day).where_security(id),
         (None, None) if view.asset_class.is_some() => {
             master.asset_class(view.asset_class.as_ref().and_then(|c| c.as_deref()))
         }

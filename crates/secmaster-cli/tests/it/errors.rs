@@ -75,7 +75,10 @@ fn a_failed_convert_leaves_no_output() {
     let bad = path(&dir, "bad.parquet");
     std::fs::write(&bad, "this is not parquet").unwrap();
     let err = secmaster(&["convert", &bad, &path(&dir, "out.arrow")]).fails(1);
-    assert!(err.starts_with("error: cannot read "), "{err}");
+    assert!(
+        err.starts_with(&format!("error: parquet data in `{bad}` is not readable")),
+        "{err}"
+    );
     assert_eq!(files(&dir), ["bad.parquet"]);
 }
 
@@ -87,8 +90,52 @@ fn convert_needs_known_extensions() {
         "{err}"
     );
     let err = secmaster(&["convert", "in.txt", "out.csv"]).fails(2);
-    assert!(
-        err.starts_with("error: in.txt is a text table, which cannot be read back"),
-        "{err}"
+    assert_eq!(
+        err,
+        "error: in.txt is a text table file, which secmaster writes but does not read back as \
+         a table; convert from Parquet, Arrow IPC, CSV or SQLite"
+    );
+}
+
+#[cfg(unix)]
+#[test]
+fn a_pipe_as_output_is_written_in_place_not_replaced() {
+    // `-o /dev/null` or `-o some.fifo` must not rename a file over the device.
+    let dir = temp();
+    let fifo = path(&dir, "out.fifo");
+    let made = std::process::Command::new("mkfifo").arg(&fifo).status();
+    if !made.is_ok_and(|s| s.success()) {
+        return; // no mkfifo here; nothing to check
+    }
+    let reader = {
+        let fifo = fifo.clone();
+        std::thread::spawn(move || std::fs::read_to_string(fifo).unwrap())
+    };
+    secmaster(&[
+        "generate",
+        "--securities",
+        "3",
+        "--facts",
+        "40",
+        "-o",
+        &fifo,
+    ])
+    .ok();
+    let text = reader.join().unwrap();
+    assert_eq!(text.lines().count(), 41);
+    let kind = std::fs::metadata(&fifo).unwrap().file_type();
+    assert!(std::os::unix::fs::FileTypeExt::is_fifo(&kind));
+    let err = secmaster(&[
+        "build",
+        &data("sample_master.csv"),
+        "-o",
+        &fifo,
+        "--format",
+        "arrow",
+    ])
+    .fails(2);
+    assert_eq!(
+        err,
+        format!("error: {fifo} is not a regular file; --format arrow needs one")
     );
 }
