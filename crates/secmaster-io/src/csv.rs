@@ -8,8 +8,8 @@
 //! table whose first columns are a master's keys has 3 key columns.
 //!
 //! The cells:
-//! - null is an empty field; an empty string is `""`, so the two stay apart (as DuckDB
-//!   and Polars read them too);
+//! - null is an empty field; an empty string is `""`, so the two stay apart (Polars reads
+//!   them so by default, DuckDB with `read_csv(..., allow_quoted_nulls = false)`);
 //! - strings are quoted when they must be: empty, containing a comma, quote, CR or LF, or
 //!   starting or ending with a space or tab;
 //! - dates are ISO `YYYY-MM-DD` (signed beyond year 9999); booleans `true` and `false`;
@@ -19,6 +19,10 @@
 //!
 //! arrow-csv is not used: its reader, like the `csv` crate, cannot tell `""` from an empty
 //! field, so it cannot keep an empty string apart from a null.
+//!
+//! Other tools can type the columns from the sidecar, or infer them: DuckDB and Polars
+//! infer the same types for a master's usual columns (ints, floats, ISO dates, booleans,
+//! text).
 
 use std::io::{BufRead, BufReader, Write};
 use std::path::{Path, PathBuf};

@@ -2,7 +2,7 @@
 //!
 //! The `csv` crate and arrow-csv both read `""` and an empty field as the same empty
 //! string, but a lossless table CSV needs them apart (an empty field is a null, `""` is an
-//! empty string, as DuckDB reads them). The prototype's files also put a space after each
+//! empty string, as Polars reads them). The prototype's files also put a space after each
 //! comma before an opening quote (Python's `skipinitialspace`), which those readers take
 //! as part of an unquoted field. So this reader is small and our own: RFC 4180 quoting,
 //! `\n` or `\r\n` line ends, whitespace before an opening quote and after a closing quote
