@@ -32,7 +32,6 @@ Examples:
     about = ABOUT,
     long_about = LONG_ABOUT,
     after_help = DEMO_EXAMPLES,
-    args_conflicts_with_subcommands = true,
     max_term_width = 100
 )]
 pub(crate) struct Cli {

@@ -142,6 +142,13 @@ pub(crate) fn resolve(cli: Cli, env: &Env) -> Result<Plan, Usage> {
     let Some(command) = cli.command else {
         return demo(cli.demo, display);
     };
+    let d = &cli.demo;
+    if d.merge || d.filter.is_some() || d.positions || d.sql || d.generate || d.seed.is_some() {
+        return Err(Usage::new(
+            "the demo flags -m, -f, -p, -s, -g and --seed apply to the bare command only; \
+             subcommands take --update, --asset-class and their own options",
+        ));
+    }
     Ok(match command {
         Command::Build(a) => Plan::Build(Build {
             source: source(a.facts, a.updates),

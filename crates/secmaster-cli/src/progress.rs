@@ -35,7 +35,7 @@ impl Progress {
             Some(n) => ProgressBar::with_draw_target(Some(n), ProgressDrawTarget::hidden())
                 .with_style(
                     ProgressStyle::with_template(
-                        "{msg} [{bar:30}] {human_pos}/{human_len} ({per_sec}, {eta} left)",
+                        "{msg} [{bar:30}] {human_pos}/{human_len} ({elapsed}, {eta} left)",
                     )
                     .expect("the template is valid")
                     .progress_chars("=> "),

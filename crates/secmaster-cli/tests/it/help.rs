@@ -55,3 +55,22 @@ fn unknown_arguments_are_usage_errors() {
         assert!(run.stdout.is_empty());
     }
 }
+
+#[test]
+fn display_options_go_before_or_after_the_subcommand() {
+    let trail = crate::data("prototype_trail.csv");
+    let before = secmaster(&["--width", "60", "build", &trail, "--format", "table"]).ok();
+    let after = secmaster(&["build", &trail, "--format", "table", "--width", "60"]).ok();
+    assert_eq!(before, after);
+    assert!(before.lines().all(|l| l.chars().count() <= 60), "{before}");
+}
+
+#[test]
+fn demo_flags_do_not_mix_with_subcommands() {
+    let err = secmaster(&["-m", "build", "x.csv"]).fails(2);
+    assert_eq!(
+        err,
+        "error: the demo flags -m, -f, -p, -s, -g and --seed apply to the bare command only; \
+         subcommands take --update, --asset-class and their own options"
+    );
+}
