@@ -20,9 +20,9 @@
 //! arrow-csv is not used: its reader, like the `csv` crate, cannot tell `""` from an empty
 //! field, so it cannot keep an empty string apart from a null.
 //!
-//! Other tools can type the columns from the sidecar, or infer them: DuckDB and Polars
-//! infer the same types for a master's usual columns (ints, floats, ISO dates, booleans,
-//! text).
+//! Other tools infer the same types for a master's usual columns (int, float, bool, ISO
+//! date, text; an all-null column comes back as text): DuckDB's `read_csv` by default,
+//! Polars' `read_csv` with `try_parse_dates=True`.
 
 use std::io::{BufRead, BufReader, Write};
 use std::path::{Path, PathBuf};
