@@ -358,3 +358,25 @@ fn a_bad_positions_file_is_a_data_error() {
         "{err}"
     );
 }
+
+#[test]
+fn parquet_fact_files_are_read_like_csv() {
+    let dir = temp();
+    let csv = path(&dir, "facts.csv");
+    let parquet = path(&dir, "facts.parquet");
+    secmaster(&[
+        "generate",
+        "--securities",
+        "30",
+        "--facts",
+        "1500",
+        "-o",
+        &csv,
+    ])
+    .ok();
+    // A fact CSV is also a (four-column) table: convert it, then read it back as facts.
+    secmaster(&["convert", &csv, &parquet]).ok();
+    let from_csv = secmaster(&["build", &csv]).ok();
+    assert!(from_csv.lines().count() > 300);
+    assert!(secmaster(&["build", &parquet]).ok() == from_csv);
+}
