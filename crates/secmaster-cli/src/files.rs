@@ -4,13 +4,13 @@
 use std::io::Write;
 use std::path::Path;
 
-use anyhow::{Context, Result};
+use anyhow::{Context, Result, anyhow};
 use secmaster_core::{Fact, Position, SecurityMaster, Table};
 use secmaster_io::ReadOptions;
+use secmaster_io::file::Content;
 use secmaster_io::sql::DEFAULT_TABLE;
 
 use crate::args::{Dialect, Format};
-use crate::plan::format_of;
 
 /// What a FACTS argument held: a trail of facts, or a master table secmaster wrote.
 #[derive(Debug)]
@@ -19,54 +19,39 @@ pub(crate) enum Input {
     Master(SecurityMaster),
 }
 
-/// Reads a fact file (CSV, JSON Lines, Parquet) or a master table file (Parquet, Arrow IPC),
-/// typing values per attribute and, when `existing` is given, by its columns' types.
+/// Reads a fact file (CSV, JSON Lines, Parquet) or a table file secmaster wrote (Parquet,
+/// Arrow IPC, SQLite, CSV with its sidecar), told apart by io from their columns. Facts are
+/// typed per attribute and, when `existing` is given, by its columns' types.
 pub(crate) fn read_input(path: &Path, existing: Option<&SecurityMaster>) -> Result<Input> {
-    match format_of(path) {
-        Some(Format::Arrow) => return Ok(Input::Master(secmaster_io::ipc::read_master(path)?)),
-        Some(Format::Parquet) if is_master_file(&secmaster_io::parquet::schema(path)?) => {
-            return Ok(Input::Master(secmaster_io::parquet::read_master(path)?));
-        }
-        Some(Format::Sqlite) => {
-            let table = sqlite_table(path)?;
-            return Ok(Input::Master(secmaster_io::sql::read_master(path, &table)?));
-        }
-        Some(Format::Csv) if csv_header(path)?.contains("effective_start_date") => {
-            return Ok(Input::Master(secmaster_io::csv::read_master(path)?));
-        }
-        _ => {}
-    }
     let options = match existing {
         Some(master) => ReadOptions::default().for_master(master),
         None => ReadOptions::default(),
     };
-    Ok(Input::Facts(secmaster_io::facts::read(path, &options)?))
-}
-
-/// A columnar file holds a master (not facts) when it has the master's key columns.
-fn is_master_file(schema: &arrow_schema::Schema) -> bool {
-    schema.field_with_name("effective_start_date").is_ok()
-}
-
-/// The first line of a CSV file, to tell a master table from a fact file.
-fn csv_header(path: &Path) -> Result<String> {
-    use std::io::BufRead;
-    let file =
-        std::fs::File::open(path).with_context(|| format!("cannot read `{}`", path.display()))?;
-    let mut line = String::new();
-    std::io::BufReader::new(file)
-        .read_line(&mut line)
-        .with_context(|| format!("cannot read `{}`", path.display()))?;
-    Ok(line)
-}
-
-/// The table to read from a SQLite file: the only one, or `security_master`.
-fn sqlite_table(path: &Path) -> Result<String> {
-    let tables = secmaster_io::sql::tables(path)?;
-    Ok(match tables.as_slice() {
-        [only] => only.clone(),
-        _ => DEFAULT_TABLE.to_string(),
-    })
+    match secmaster_io::file::detect(path) {
+        Ok(Content::Table) => {}
+        // Not a table extension (e.g. a `.txt` fact file): the fact reader decides.
+        Ok(_) | Err(secmaster_io::Error::UnknownFormat { .. }) => {
+            return Ok(Input::Facts(secmaster_io::facts::read(path, &options)?));
+        }
+        Err(e) => return Err(e.into()),
+    }
+    // io calls a file a table when it is not plainly facts or positions; a four-column table
+    // of facts (e.g. a fact CSV converted to Parquet) is still facts.
+    let table_error = match secmaster_io::file::read_master(path) {
+        Ok(master) => return Ok(Input::Master(master)),
+        Err(e) => e,
+    };
+    match secmaster_io::facts::read(path, &options) {
+        Ok(facts) => Ok(Input::Facts(facts)),
+        Err(facts_error) => Err(anyhow!(
+            "`{}` is neither a table secmaster wrote ({}) nor a fact file ({facts_error})",
+            path.display(),
+            anyhow::Error::from(table_error)
+                .chain()
+                .last()
+                .map_or_else(String::new, ToString::to_string),
+        )),
+    }
 }
 
 /// Reads a positions file: `security_id,quantity,date`.
@@ -77,17 +62,9 @@ pub(crate) fn read_positions(path: &Path) -> Result<Vec<Position>> {
     )?)
 }
 
-/// Reads a table file in `format`.
-pub(crate) fn read_table(path: &Path, format: Format) -> Result<Table> {
-    Ok(match format {
-        Format::Csv => secmaster_io::csv::read(path)?,
-        Format::Parquet => secmaster_io::parquet::read(path)?,
-        Format::Arrow => secmaster_io::ipc::read(path)?,
-        Format::Sqlite => secmaster_io::sql::read(path, &sqlite_table(path)?)?,
-        Format::Json | Format::Table => {
-            unreachable!("plan refuses to read JSON Lines and text tables")
-        }
-    })
+/// Reads a table file, in the format its extension names.
+pub(crate) fn read_table(path: &Path) -> Result<Table> {
+    Ok(secmaster_io::file::read_table(path)?)
 }
 
 /// Writes a text format (csv or json) to `w`.

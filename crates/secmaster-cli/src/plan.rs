@@ -123,7 +123,6 @@ pub(crate) struct Generate {
 #[derive(Debug)]
 pub(crate) struct Convert {
     pub(crate) input: PathBuf,
-    pub(crate) input_format: Format,
     pub(crate) output: Output,
 }
 
@@ -198,7 +197,6 @@ pub(crate) fn resolve(cli: Cli, env: &Env) -> Result<Plan, Usage> {
             let format = format_of(&a.output).ok_or_else(|| unknown_extension(&a.output))?;
             Plan::Convert(Convert {
                 input: a.input,
-                input_format,
                 output: Output {
                     format,
                     path: Some(a.output),

@@ -11,6 +11,6 @@ use crate::plan::Convert;
 /// Reads the input table and writes it in the output's format.
 pub(crate) fn run(plan: &Convert, out: &mut dyn Write) -> Result<()> {
     // io's errors name the file already.
-    let table = files::read_table(&plan.input, plan.input_format)?;
+    let table = files::read_table(&plan.input)?;
     emit(&table, &plan.output, out)
 }
