@@ -21,7 +21,7 @@ Examples:
   secmaster -m                   ... and after merging the bundled update
   secmaster -m -f none -p        uncategorized rows, then positions joined on the merged master
   secmaster -s                   SQL statements, run on in-memory SQLite and read back
-  secmaster -g --seed 7 -f fx    a small generated trail, its fx view
+  secmaster -g --seed 5 -f fx    a small generated trail, its fx view
   secmaster build facts.csv --update late.csv -o master.parquet";
 
 /// The `secmaster` command line.
@@ -109,7 +109,7 @@ Examples:
   secmaster generate --securities 10000 --facts 1000000 --seed 42 -o facts.csv
   secmaster generate --securities 5 --facts 80 | head")]
     Generate(GenerateArgs),
-    /// Convert a table losslessly between Parquet, Arrow IPC, CSV, JSON Lines and SQLite
+    /// Convert a table losslessly between Parquet, Arrow IPC, CSV and SQLite (or to JSON Lines)
     #[command(after_help = "\
 Examples:
   secmaster convert master.parquet master.arrow
