@@ -437,6 +437,24 @@ impl SecurityMaster {
             self.schema.index.extend(new_index);
             self.schema.sort(&self.options);
         }
+        // Values are stored at their column's type (rule 8), so reading never converts. A
+        // column that this batch widens from int to float converts its stored facts: once in
+        // the column's life, since a type never widens twice.
+        let widened: Vec<bool> = (0..types.len())
+            .map(|a| {
+                self.schema.types.get(a) == Some(&Some(ValueType::Int))
+                    && types[a] == Some(ValueType::Float)
+            })
+            .collect();
+        if widened.contains(&true) {
+            for history in self.securities.values_mut() {
+                for e in &mut history.entries {
+                    if widened[e.attr as usize] {
+                        e.value.widen(Some(ValueType::Float));
+                    }
+                }
+            }
+        }
         self.schema.types = types;
 
         // Apply a spool at a time: its facts are a few hundred securities' worth, so sorting
@@ -444,6 +462,11 @@ impl SecurityMaster {
         let mut created: Vec<(i64, History)> = Vec::new();
         for spool in spools {
             let mut staged = spool.into_vec();
+            for s in &mut staged {
+                s.entry
+                    .value
+                    .widen(self.schema.types[s.entry.attr as usize]);
+            }
             // A stable sort keeps arrival order among facts with the same key; of those,
             // the last one wins (rule 5).
             staged.sort_by_key(|s| (s.security, s.entry.date, s.entry.attr));
@@ -514,7 +537,7 @@ impl SecurityMaster {
     }
 
     /// The facts in force, by security, date and column order: for each key, the one that
-    /// arrived last. A build from them derives the same periods; a column's type can differ,
+    /// arrived last, its value widened to its column's type. A build from them derives the same periods; a column's type can differ,
     /// since rule 8 types a column by every fact seen, superseded ones included.
     pub fn facts(&self) -> impl Iterator<Item = Fact> + '_ {
         // Within a date, list facts in column order, which unlike attribute ids does not
@@ -574,7 +597,7 @@ impl SecurityMaster {
         let mut rows = Vec::new();
         let mut cursor = self.cursor();
         while let Some(row) = cursor.next_row() {
-            let here = at.map_or(&Value::Null, |a| &row.state[a as usize]);
+            let here = at.map_or(&NULL, |a| row.state[a as usize]);
             if *here == wanted {
                 rows.push(row.to_vec());
             }
@@ -850,19 +873,23 @@ struct Walk<'a> {
     next: usize,
     /// The current row's start, once a fact has been applied.
     start: Option<NaiveDate>,
-    /// The current value of each attribute, by [`AttrId`], widened to its column's type.
-    state: Vec<Value>,
+    /// The current value of each attribute, by [`AttrId`]: borrowed from the entries, so
+    /// carrying a value forward copies a pointer, not the value.
+    state: Vec<&'a Value>,
 }
+
+/// What an attribute holds before its first fact.
+static NULL: Value = Value::Null;
 
 impl<'a> Walk<'a> {
     fn new(
         security_id: i64,
         history: &'a History,
         schema: &'a Schema,
-        mut state: Vec<Value>,
+        mut state: Vec<&'a Value>,
     ) -> Walk<'a> {
         state.clear();
-        state.resize(schema.names.len(), Value::Null);
+        state.resize(schema.names.len(), &NULL);
         Walk {
             security_id,
             entries: &history.entries,
@@ -876,7 +903,7 @@ impl<'a> Walk<'a> {
     /// Applies every fact dated `date`, which must be the next date.
     fn apply_date(&mut self, date: NaiveDate) {
         while let Some(e) = self.entries.get(self.next).filter(|e| e.date == date) {
-            self.state[e.attr as usize] = e.value.coerced(self.schema.types[e.attr as usize]);
+            self.state[e.attr as usize] = &e.value;
             self.next += 1;
         }
         self.start = Some(date);
@@ -961,7 +988,7 @@ pub struct RowRef<'a> {
     security_id: i64,
     start: NaiveDate,
     end: Option<NaiveDate>,
-    state: &'a [Value],
+    state: &'a [&'a Value],
     order: &'a [AttrId],
 }
 
@@ -996,13 +1023,13 @@ impl<'a> RowRef<'a> {
     /// # Panics
     /// If `i >= self.len()`.
     pub fn attribute(&self, i: usize) -> &'a Value {
-        &self.state[self.order[i] as usize]
+        self.state[self.order[i] as usize]
     }
 
     /// The attribute cells in column order.
     pub fn attributes(&self) -> impl ExactSizeIterator<Item = &'a Value> + 'a {
         let state = self.state;
-        self.order.iter().map(move |&a| &state[a as usize])
+        self.order.iter().map(move |&a| state[a as usize])
     }
 
     /// The whole row, key cells first, copied out.

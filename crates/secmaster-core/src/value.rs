@@ -113,12 +113,11 @@ impl Value {
         }
     }
 
-    /// This value as it is stored in a column of type `ty`: an Int in a Float column becomes
+    /// Makes this value what a column of type `ty` stores: an Int in a Float column becomes
     /// a Float (rule 8's widening); everything else is unchanged.
-    pub(crate) fn coerced(&self, ty: Option<ValueType>) -> Value {
-        match (self, ty) {
-            (Value::Int(i), Some(ValueType::Float)) => Value::Float(*i as f64),
-            _ => self.clone(),
+    pub(crate) fn widen(&mut self, ty: Option<ValueType>) {
+        if let (Value::Int(i), Some(ValueType::Float)) = (&*self, ty) {
+            *self = Value::Float(*i as f64);
         }
     }
 
