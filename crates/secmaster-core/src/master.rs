@@ -277,9 +277,13 @@ struct Spool {
 impl Spool {
     const MAX_CHUNK: usize = 4096;
 
+    fn len(&self) -> usize {
+        self.chunks.iter().map(Vec::len).sum()
+    }
+
     /// The staged facts in arrival order, in one vector.
     fn into_vec(self) -> Vec<Staged> {
-        let mut all = Vec::with_capacity(self.chunks.iter().map(Vec::len).sum());
+        let mut all = Vec::with_capacity(self.len());
         for chunk in self.chunks {
             all.extend(chunk);
         }
@@ -387,6 +391,50 @@ impl<'m> Intake<'m> {
     }
 }
 
+/// Readies each spool for applying: its facts in one vector, widened to their column's
+/// type, sorted by `(security, date, attribute)`, and of each key only the last to arrive
+/// (rule 5). Large batches use every core, a share of the spools each.
+fn prepare(spools: Vec<Spool>, types: &[Option<ValueType>]) -> Vec<Vec<Staged>> {
+    let one = |spool: Spool| {
+        let mut staged = spool.into_vec();
+        for s in &mut staged {
+            s.entry.value.widen(types[s.entry.attr as usize]);
+        }
+        // A stable sort keeps arrival order among facts with the same key.
+        staged.sort_by_key(|s| (s.security, s.entry.date, s.entry.attr));
+        staged.dedup_by(|later, earlier| {
+            let same = (later.security, later.entry.date, later.entry.attr)
+                == (earlier.security, earlier.entry.date, earlier.entry.attr);
+            if same {
+                std::mem::swap(later, earlier);
+            }
+            same
+        });
+        staged
+    };
+    let facts: usize = spools.iter().map(Spool::len).sum();
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+    if threads < 2 || facts < 1 << 16 {
+        return spools.into_iter().map(one).collect();
+    }
+    let per_thread = spools.len().div_ceil(threads);
+    let mut shares: Vec<Vec<Spool>> = Vec::new();
+    let mut spools = spools.into_iter().peekable();
+    while spools.peek().is_some() {
+        shares.push(spools.by_ref().take(per_thread).collect());
+    }
+    std::thread::scope(|scope| {
+        let workers: Vec<_> = shares
+            .into_iter()
+            .map(|share| scope.spawn(move || share.into_iter().map(one).collect::<Vec<_>>()))
+            .collect();
+        workers
+            .into_iter()
+            .flat_map(|w| w.join().expect("preparing a spool does not panic"))
+            .collect()
+    })
+}
+
 impl SecurityMaster {
     /// An empty master that orders its columns by `options`.
     pub fn new(options: Options) -> SecurityMaster {
@@ -460,24 +508,7 @@ impl SecurityMaster {
         // Apply a spool at a time: its facts are a few hundred securities' worth, so sorting
         // them and walking those histories stays in cache. The staging is freed as we go.
         let mut created: Vec<(i64, History)> = Vec::new();
-        for spool in spools {
-            let mut staged = spool.into_vec();
-            for s in &mut staged {
-                s.entry
-                    .value
-                    .widen(self.schema.types[s.entry.attr as usize]);
-            }
-            // A stable sort keeps arrival order among facts with the same key; of those,
-            // the last one wins (rule 5).
-            staged.sort_by_key(|s| (s.security, s.entry.date, s.entry.attr));
-            staged.dedup_by(|later, earlier| {
-                let same = (later.security, later.entry.date, later.entry.attr)
-                    == (earlier.security, earlier.entry.date, earlier.entry.attr);
-                if same {
-                    std::mem::swap(later, earlier);
-                }
-                same
-            });
+        for staged in prepare(spools, &self.schema.types) {
             let groups: Vec<(u32, usize)> = staged
                 .chunk_by(|a, b| a.security == b.security)
                 .map(|g| (g[0].security, g.len()))

@@ -482,3 +482,19 @@ proptest! {
         prop_assert_eq!(master.as_of(on), valid);
     }
 }
+
+#[test]
+fn rule6_large_generated_trail_equals_merges_of_small_batches() {
+    // A batch this large is prepared on several threads; batches of 20,000 facts are not.
+    use secmaster_core::generate::{Config, Trail};
+    let trail: Vec<Fact> = Trail::new(&Config::new(1_000, 100_000).with_seed(3))
+        .unwrap()
+        .collect();
+    let whole = SecurityMaster::build(trail.clone()).unwrap();
+    let mut merged = SecurityMaster::default();
+    for batch in trail.chunks(20_000) {
+        merged.merge(batch.to_vec()).unwrap();
+    }
+    assert_eq!(merged.table(), whole.table());
+    assert!(merged.facts().eq(whole.facts()));
+}
