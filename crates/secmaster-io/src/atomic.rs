@@ -1,4 +1,6 @@
 //! Writing a file whole or not at all: a temporary file in the same folder, then a rename.
+//! A destination that exists and is not a regular file (`/dev/null`, a FIFO, a terminal) is
+//! written in place: renaming over it would replace the device with a file.
 
 use std::fs::File;
 use std::io::{BufWriter, Write};
@@ -9,19 +11,28 @@ use crate::{Error, Result};
 /// A complete file waiting beside its destination, to be renamed into place by
 /// [`Staged::commit`]; dropped uncommitted, it is removed.
 pub(crate) struct Staged {
-    tmp: tempfile::TempPath,
+    /// `None` when the destination was written in place (not a regular file).
+    tmp: Option<tempfile::TempPath>,
     path: PathBuf,
 }
 
 impl Staged {
     /// Renames the file over its destination.
     pub(crate) fn commit(self) -> Result<()> {
+        let Some(tmp) = self.tmp else {
+            return Ok(());
+        };
         let path = self.path;
-        self.tmp.persist(&path).map_err(|e| Error::Write {
+        tmp.persist(&path).map_err(|e| Error::Write {
             path: path.clone(),
             source: e.error,
         })
     }
+}
+
+/// Whether `path` exists and is something other than a regular file, e.g. a device.
+fn is_special(path: &Path) -> bool {
+    std::fs::metadata(path).is_ok_and(|m| !m.is_file() && !m.is_dir())
 }
 
 /// An empty temporary file in `path`'s folder, removed when dropped.
@@ -52,6 +63,20 @@ pub(crate) fn stage(
         path: path.to_path_buf(),
         source,
     };
+    if is_special(path) {
+        let mut out = BufWriter::new(
+            std::fs::OpenOptions::new()
+                .write(true)
+                .open(path)
+                .map_err(io)?,
+        );
+        write(&mut out)?;
+        out.flush().map_err(io)?;
+        return Ok(Staged {
+            tmp: None,
+            path: path.to_path_buf(),
+        });
+    }
     let tmp = temp_beside(path)?;
     let mut out = BufWriter::new(File::create(&tmp).map_err(io)?);
     write(&mut out)?;
@@ -59,7 +84,7 @@ pub(crate) fn stage(
     let file = out.into_inner().map_err(|e| io(e.into_error()))?;
     file.sync_all().map_err(io)?;
     Ok(Staged {
-        tmp,
+        tmp: Some(tmp),
         path: path.to_path_buf(),
     })
 }
@@ -103,5 +128,16 @@ mod tests {
         assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1);
         write_file(&path, |w| w.write_all(b"new").map_err(|_| unreachable!())).unwrap();
         assert_eq!(std::fs::read_to_string(&path).unwrap(), "new");
+    }
+
+    #[test]
+    fn a_device_is_written_in_place_not_replaced() {
+        let null = Path::new("/dev/null");
+        if !null.exists() {
+            return; // not a Unix-like system
+        }
+        write_file(null, |w| w.write_all(b"gone").map_err(|_| unreachable!())).unwrap();
+        let meta = std::fs::metadata(null).unwrap();
+        assert!(!meta.is_file(), "/dev/null must still be a device");
     }
 }
