@@ -5,8 +5,11 @@ use criterion::{BatchSize, Criterion, criterion_group, criterion_main};
 use secmaster_core::SecurityMaster;
 use secmaster_core::generate::{Config, Trail};
 
+#[path = "scale.rs"]
+mod scale;
+
 fn trail(facts: u64) -> Vec<secmaster_core::Fact> {
-    Trail::new(&Config::new((facts / 100) as usize, facts).with_seed(42))
+    Trail::new(&Config::new((facts / 100).max(1) as usize, facts).with_seed(42))
         .expect("a valid config")
         .collect()
 }
@@ -14,9 +17,9 @@ fn trail(facts: u64) -> Vec<secmaster_core::Fact> {
 fn build(c: &mut Criterion) {
     let mut group = c.benchmark_group("build");
     group.sample_size(10);
-    for (id, facts) in [("100k", 100_000), ("1m", 1_000_000)] {
+    for facts in [scale::size(100_000), scale::size(1_000_000)] {
         let trail = trail(facts);
-        group.bench_function(id, |b| {
+        group.bench_function(scale::label(facts), |b| {
             b.iter_batched(
                 || trail.clone(),
                 |trail| SecurityMaster::build(trail).expect("generated trails are well typed"),
@@ -26,10 +29,11 @@ fn build(c: &mut Criterion) {
     }
     group.finish();
 
-    let master = SecurityMaster::build(trail(1_000_000)).expect("well typed");
+    let facts = scale::size(1_000_000);
+    let master = SecurityMaster::build(trail(facts)).expect("well typed");
     c.benchmark_group("scan")
         .sample_size(10)
-        .bench_function("1m", |b| {
+        .bench_function(scale::label(facts), |b| {
             b.iter(|| {
                 let mut cursor = master.cursor();
                 let mut cells = 0usize;

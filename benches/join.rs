@@ -5,18 +5,30 @@ use criterion::{Criterion, criterion_group, criterion_main};
 use secmaster_core::generate::{Config, Trail, positions};
 use secmaster_core::{Join, SecurityMaster};
 
+#[path = "scale.rs"]
+mod scale;
+
 fn join(c: &mut Criterion) {
-    let config = Config::new(10_000, 1_000_000).with_seed(42);
+    let facts = scale::size(1_000_000);
+    let config = Config::new((facts / 100) as usize, facts).with_seed(42);
     let master =
         SecurityMaster::build(Trail::new(&config).expect("a valid config")).expect("well typed");
-    let positions = positions(&config, 1_000_000);
+    let count = scale::size(1_000_000);
+    let positions = positions(&config, count as usize);
     let mut group = c.benchmark_group("join");
     group.sample_size(10);
-    group.bench_function("1m_positions_onto_1m", |b| {
+    let id = format!(
+        "{}_positions_onto_{}",
+        scale::label(count),
+        scale::label(facts)
+    );
+    group.bench_function(id, |b| {
         b.iter(|| master.join_positions(&positions, Join::Inner))
     });
     let day = chrono::NaiveDate::from_ymd_opt(2023, 6, 30).expect("a valid date");
-    group.bench_function("as_of_1m", |b| b.iter(|| master.as_of(day)));
+    group.bench_function(format!("as_of_{}", scale::label(facts)), |b| {
+        b.iter(|| master.as_of(day))
+    });
     group.finish();
 }
 

@@ -5,13 +5,22 @@ use criterion::{BatchSize, Criterion, criterion_group, criterion_main};
 use secmaster_core::generate::{Config, Trail};
 use secmaster_core::{Fact, SecurityMaster};
 
+#[path = "scale.rs"]
+mod scale;
+
 fn merge(c: &mut Criterion) {
-    let all: Vec<Fact> = Trail::new(&Config::new(10_000, 1_000_000).with_seed(42))
+    let facts = scale::size(1_000_000);
+    let all: Vec<Fact> = Trail::new(&Config::new((facts / 100) as usize, facts).with_seed(42))
         .expect("a valid config")
         .collect();
+    let size = scale::label(facts);
     let mut group = c.benchmark_group("merge");
     group.sample_size(10);
-    for (id, batch) in [("1000_into_1m", 1_000), ("1pct_into_1m", 10_000)] {
+    let batches = [
+        (format!("1000_into_{size}"), 1_000.min(all.len() / 10)),
+        (format!("1pct_into_{size}"), all.len() / 100),
+    ];
+    for (id, batch) in batches {
         // The batch is the last facts to arrive: late, shuffled, touching many securities.
         let (base, batch) = all.split_at(all.len() - batch);
         // Each run merges into a freshly built master, as a real one would be (a clone
@@ -30,7 +39,7 @@ fn merge(c: &mut Criterion) {
             )
         });
     }
-    group.bench_function("rebuild_1m", |b| {
+    group.bench_function(format!("rebuild_{size}"), |b| {
         b.iter_batched(
             || all.clone(),
             |all| SecurityMaster::build(all).expect("well typed"),
