@@ -466,6 +466,28 @@ impl SecurityMaster {
     ///
     /// On error (an empty attribute name, or a type conflict per rule 8) the master is
     /// unchanged.
+    ///
+    /// ```
+    /// use secmaster_core::{Fact, SecurityMaster};
+    /// let d = |s: &str| s.parse::<chrono::NaiveDate>().unwrap();
+    /// let base = [
+    ///     Fact::new(1, "market_cap", 400, d("2024-01-01")),
+    ///     Fact::new(1, "market_cap", 400, d("2024-05-01")), // a re-assertion
+    /// ];
+    /// let mut master = SecurityMaster::build(base.clone())?;
+    /// let late = Fact::new(1, "market_cap", 100, d("2024-03-01"));
+    /// master.merge([late.clone()])?;
+    /// // 100 holds until the re-assertion of 2024-05-01, exactly as in a full rebuild.
+    /// let caps: Vec<String> = master.table().column_values(3).map(|v| v.to_string()).collect();
+    /// assert_eq!(caps, ["400", "100", "400"]);
+    /// assert_eq!(master, SecurityMaster::build(base.into_iter().chain([late]))?);
+    ///
+    /// // A value of the wrong type is refused and changes nothing.
+    /// let before = master.clone();
+    /// assert!(master.merge([Fact::new(1, "market_cap", "big", d("2024-06-01"))]).is_err());
+    /// assert_eq!(master, before);
+    /// # Ok::<(), secmaster_core::Error>(())
+    /// ```
     pub fn merge(&mut self, facts: impl IntoIterator<Item = Fact>) -> Result<()> {
         let mut intake = Intake::new(&self.schema);
         for fact in facts {
@@ -622,6 +644,17 @@ impl SecurityMaster {
     /// The asset-class view (DESIGN.md rule 9): rows whose `asset_class` is `class`
     /// (`None`: uncategorized, i.e. null), without the attribute columns that are null in all
     /// of them.
+    ///
+    /// ```
+    /// use secmaster_core::{sample, SecurityMaster};
+    /// let master = SecurityMaster::build(sample::trail())?;
+    /// let bonds = master.asset_class(Some("fixed_income"));
+    /// assert_eq!(bonds.num_rows(), 3);
+    /// assert!(bonds.column_index("name").is_none()); // null for every bond row
+    /// let uncategorized = master.asset_class(None);
+    /// assert_eq!(uncategorized.row(0)[0], 3.into());
+    /// # Ok::<(), secmaster_core::Error>(())
+    /// ```
     pub fn asset_class(&self, class: Option<&str>) -> Table {
         let at = self.schema.index.get("asset_class").copied();
         let wanted = class.map_or(Value::Null, Value::from);
@@ -638,6 +671,16 @@ impl SecurityMaster {
 
     /// The snapshot on `date`: for each security with a row valid that day
     /// (`start <= date < end`), that row.
+    ///
+    /// ```
+    /// use secmaster_core::{sample, SecurityMaster, Value};
+    /// let master = SecurityMaster::build(sample::trail())?;
+    /// let day = "2024-04-01".parse().unwrap();
+    /// let snapshot = master.as_of(day).select(&["ticker"])?;
+    /// let tickers: Vec<&Value> = snapshot.column_values(3).collect();
+    /// assert_eq!(tickers, [&Value::from("LENZ"), &Value::from("V"), &Value::from("ACME")]);
+    /// # Ok::<(), secmaster_core::Error>(())
+    /// ```
     pub fn as_of(&self, date: NaiveDate) -> Table {
         let mut rows = Vec::new();
         let mut state = Vec::new();
@@ -659,6 +702,19 @@ impl SecurityMaster {
     ///
     /// Costs O(p log p) to sort the positions plus one pass over the facts of the securities
     /// they hold.
+    ///
+    /// ```
+    /// use secmaster_core::{sample, Join, Position, SecurityMaster, Value};
+    /// let master = SecurityMaster::build(sample::trail())?;
+    /// let d = |s: &str| s.parse().unwrap();
+    /// let positions = [Position::new(1, 100.0, d("2024-04-01")), Position::new(9, 5.0, d("2024-04-01"))];
+    /// let inner = master.join_positions(&positions, Join::Inner);
+    /// assert_eq!(inner.num_rows(), 1); // security 9 is unknown
+    /// let ticker = inner.column_index("ticker").unwrap();
+    /// assert_eq!(inner.row(0)[ticker], Value::from("LENZ"));
+    /// assert_eq!(master.join_positions(&positions, Join::Left).num_rows(), 2);
+    /// # Ok::<(), secmaster_core::Error>(())
+    /// ```
     pub fn join_positions(&self, positions: &[Position], join: Join) -> Table {
         let columns = [
             Column::new("security_id", Some(ValueType::Int)),
