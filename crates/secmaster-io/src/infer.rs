@@ -30,15 +30,42 @@ impl Default for Fits {
 impl Fits {
     /// Narrows by one text value.
     pub(crate) fn add(&mut self, s: &str) {
-        self.seen = true;
         let int = parse_int(s).is_some();
-        self.int = self.int && int;
         // An integer too long for an int stays text rather than lose digits as a float
         // (a 20-digit identifier must not become 1e19).
         let integral = !s.contains(['.', 'e', 'E']);
-        self.float = self.float && parse_decimal(s).is_some() && (int || !integral);
-        self.date = self.date && parse_date(s).is_some();
-        self.bool = self.bool && parse_bool(s).is_some();
+        self.narrow(
+            int,
+            parse_decimal(s).is_some() && (int || !integral),
+            parse_date(s).is_some(),
+            parse_bool(s).is_some(),
+        );
+    }
+
+    /// Narrows by one text value whose fit to each type is already known.
+    pub(crate) fn narrow(&mut self, int: bool, float: bool, date: bool, bool: bool) {
+        self.seen = true;
+        self.int = self.int && int;
+        self.float = self.float && float;
+        self.date = self.date && date;
+        self.bool = self.bool && bool;
+    }
+
+    /// Narrows by a text that [`parse_int`] reads: it fits int and float, not date or bool.
+    pub(crate) fn add_int(&mut self) {
+        self.narrow(true, true, false, false);
+    }
+
+    /// Narrows by every text `other` has seen, as if they had been added here.
+    pub(crate) fn merge(&mut self, other: &Fits) {
+        if other.seen {
+            self.narrow(other.int, other.float, other.date, other.bool);
+        }
+    }
+
+    /// Whether no text seen so far fits anything but str.
+    pub(crate) fn is_str(&self) -> bool {
+        self.seen && !(self.int || self.float || self.date || self.bool)
     }
 
     /// Narrows by a text that is known not to be a number, date or bool (a quoted empty

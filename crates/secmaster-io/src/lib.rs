@@ -51,6 +51,7 @@ mod atomic;
 mod columnar;
 pub mod csv;
 mod error;
+mod fact_csv;
 pub mod facts;
 pub mod file;
 mod infer;
