@@ -521,7 +521,7 @@ fn intern(strings: &mut HashSet<Arc<str>, FxBuild>, t: &str) -> Arc<str> {
 }
 
 /// Reads the facts of a CSV input; see [`crate::facts`] for the layouts and the typing.
-pub(crate) fn read(input: impl Read, name: &Path, options: &ReadOptions) -> Result<Vec<Fact>> {
+pub(crate) fn read(input: impl Read, name: &Path, options: &ReadOptions) -> Result<TypedFacts> {
     read_in_blocks(input, name, options, BLOCK)
 }
 
@@ -531,14 +531,14 @@ fn read_in_blocks(
     name: &Path,
     options: &ReadOptions,
     block: usize,
-) -> Result<Vec<Fact>> {
+) -> Result<TypedFacts> {
     let read_error = |source| Error::Read {
         path: name.to_path_buf(),
         source,
     };
     let mut splitter = Splitter::new(input, block);
     let Some((lines, first)) = splitter.next_block().map_err(read_error)? else {
-        return Ok(Vec::new());
+        return finish(Vec::new(), &HashMap::new());
     };
     // The header, or the first record when it has none.
     let mut records = SliceRecords {
@@ -552,7 +552,7 @@ fn read_in_blocks(
         .next_record(&mut scratch, &mut spans)
         .map_err(record_error(name))?
     else {
-        return Ok(Vec::new());
+        return finish(Vec::new(), &HashMap::new());
     };
     let fields: Vec<Field> = spans
         .iter()
@@ -610,7 +610,7 @@ fn read_in_blocks(
     if blocks.last().is_some_and(|b| b.error.is_none()) {
         blocks.extend(parse_in_parallel(&context, splitter, dates.as_ref())?);
     }
-    finish(blocks, &context)
+    finish(blocks, &context.known)
 }
 
 /// Parses the remaining blocks on every core, in the order they come. This thread reads
@@ -705,33 +705,33 @@ fn parse_in_parallel<R: Read>(
     Ok(done.into_iter().map(|(_, b)| b).collect())
 }
 
-/// Types every attribute over all blocks and makes the facts, in file order; or the
-/// earliest block's error.
-fn finish(blocks: Vec<Block>, context: &Context<'_>) -> Result<Vec<Fact>> {
+/// Types every attribute over all blocks, keeping the facts in their compact form; or
+/// the earliest block's error.
+fn finish(blocks: Vec<Block>, known: &HashMap<&str, ValueType>) -> Result<TypedFacts> {
     struct Attribute {
         name: Arc<str>,
         fits: Fits,
         known: Option<(ValueType, bool)>,
     }
-    let mut attributes: Vec<Attribute> = Vec::new();
-    let mut index: HashMap<&str, usize> = HashMap::new();
-    let mut maps: Vec<Vec<usize>> = Vec::with_capacity(blocks.len());
-    let mut total = 0;
     if blocks.iter().any(|b| b.error.is_some()) {
         let first = blocks.into_iter().find_map(|b| b.error);
         return Err(first.expect("one block failed"));
     }
-    for block in &blocks {
+    let mut attributes: Vec<Attribute> = Vec::new();
+    let mut index: HashMap<Box<str>, usize> = HashMap::new();
+    let mut typed = Vec::with_capacity(blocks.len());
+    let mut total = 0;
+    for block in blocks {
         total += block.facts.len();
         let map = block
             .attributes
-            .iter()
+            .into_iter()
             .map(|b| {
-                let a = *index.entry(&b.name).or_insert_with(|| {
+                let a = *index.entry(b.name.clone()).or_insert_with(|| {
                     attributes.push(Attribute {
                         name: Arc::from(&*b.name),
                         fits: Fits::default(),
-                        known: context.known.get(&*b.name).map(|&t| (t, true)),
+                        known: known.get(&*b.name).map(|&t| (t, true)),
                     });
                     attributes.len() - 1
                 });
@@ -743,31 +743,61 @@ fn finish(blocks: Vec<Block>, context: &Context<'_>) -> Result<Vec<Fact>> {
                 a
             })
             .collect();
-        maps.push(map);
+        typed.push((block.facts, map));
     }
-    drop(index);
-    let types: Vec<ValueType> = attributes
+    let types = attributes
         .iter()
         .map(|a| match a.known {
             Some((ty, true)) => ty,
             _ => a.fits.narrowest().unwrap_or(ValueType::Str),
         })
         .collect();
-    let mut facts = Vec::with_capacity(total);
-    for (block, map) in blocks.into_iter().zip(maps) {
-        let Block { facts: compact, .. } = block;
-        facts.extend(compact.into_iter().map(|c| {
-            let a = map[c.attribute as usize];
-            Fact::new(
-                c.id,
-                attributes[a].name.clone(),
-                c.cell.into_value(types[a]),
-                c.date,
-            )
-        }));
-    }
-    Ok(facts)
+    Ok(TypedFacts {
+        names: attributes.into_iter().map(|a| a.name).collect(),
+        types,
+        blocks: typed.into_iter(),
+        current: Vec::new().into_iter(),
+        map: Vec::new(),
+        remaining: total,
+    })
 }
+
+/// The facts of a CSV input in file order, each typed as it is taken from its compact
+/// form; a block's memory goes as its last fact is taken.
+pub(crate) struct TypedFacts {
+    /// One shared name per attribute (the core finds an attribute by its name's address).
+    names: Vec<Arc<str>>,
+    types: Vec<ValueType>,
+    blocks: std::vec::IntoIter<(Vec<Compact>, Vec<usize>)>,
+    current: std::vec::IntoIter<Compact>,
+    /// The current block's attributes in `names`.
+    map: Vec<usize>,
+    remaining: usize,
+}
+
+impl Iterator for TypedFacts {
+    type Item = Fact;
+
+    fn next(&mut self) -> Option<Fact> {
+        loop {
+            if let Some(c) = self.current.next() {
+                self.remaining -= 1;
+                let a = self.map[c.attribute as usize];
+                let value = c.cell.into_value(self.types[a]);
+                return Some(Fact::new(c.id, self.names[a].clone(), value, c.date));
+            }
+            let (facts, map) = self.blocks.next()?;
+            self.current = facts.into_iter();
+            self.map = map;
+        }
+    }
+
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        (self.remaining, Some(self.remaining))
+    }
+}
+
+impl ExactSizeIterator for TypedFacts {}
 
 #[cfg(test)]
 mod tests {
@@ -777,19 +807,15 @@ mod tests {
 
     /// The facts and the error of the one-record-at-a-time reader, as strings.
     fn oracle(text: &str, options: &ReadOptions) -> String {
-        outcome(crate::facts::read_csv_by_records(
-            text.as_bytes(),
-            Path::new("f.csv"),
-            options,
-        ))
+        outcome(
+            crate::facts::read_csv_by_records(text.as_bytes(), Path::new("f.csv"), options)
+                .map(Vec::into_iter),
+        )
     }
 
-    fn outcome(result: Result<Vec<Fact>>) -> String {
+    fn outcome(result: Result<impl Iterator<Item = Fact>>) -> String {
         match result {
-            Ok(facts) => facts
-                .iter()
-                .map(|f| format!("{f} {:?}\n", f.value()))
-                .collect(),
+            Ok(facts) => facts.map(|f| format!("{f} {:?}\n", f.value())).collect(),
             Err(e) => e.to_string(),
         }
     }
@@ -931,7 +957,7 @@ mod tests {
                 &ReadOptions::default(),
                 block,
             );
-            assert_eq!(got.unwrap_err().to_string(), expected);
+            assert_eq!(got.err().map(|e| e.to_string()), Some(expected.clone()));
         }
     }
 }

@@ -17,7 +17,8 @@
 //! - [`TableSchema`]: what a table file carries besides its cells (column types, key
 //!   count, a master's priority), in Arrow metadata, a CSV sidecar or a SQL table.
 //! - Inputs: [`facts`] reads fact files (CSV in two layouts, JSON Lines, Parquet) and types
-//!   their text per attribute; [`positions`] reads positions. [`ReadOptions`] sets the date
+//!   their text per attribute ([`facts::stream`] hands them to a build without a vector);
+//!   [`positions`] reads positions. [`ReadOptions`] sets the date
 //!   layout and the master being merged into.
 //! - [`Error`]: one error type; every variant names the file and, for a record, its
 //!   [`Location`].
@@ -33,7 +34,7 @@
 //!     &trail,
 //!     "\"1\", \"ticker\", \"LENZ\", \"03/22/24\"\n\"1\", \"market_cap\", 400, \"05/23/24\"\n",
 //! )?;
-//! let master = SecurityMaster::build(facts::read(&trail, &ReadOptions::default())?)?;
+//! let master = SecurityMaster::build(facts::stream(&trail, &ReadOptions::default())?)?;
 //!
 //! let out = dir.path().join("master.parquet");
 //! file::write_master(&out, &master)?;
