@@ -158,12 +158,25 @@ struct Span {
 /// The records of a block, with the rules of [`crate::records::Records`] in lenient mode.
 struct SliceRecords<'a> {
     data: &'a [u8],
+    /// Whether `data` is known to be UTF-8, so that its fields need no check of their own.
+    utf8: bool,
     pos: usize,
     /// The lines consumed so far, counted from the line before the block.
     line: u64,
 }
 
 impl SliceRecords<'_> {
+    fn new(data: &[u8], lines: u64) -> SliceRecords<'_> {
+        SliceRecords {
+            data,
+            // One pass over the block beats one per field; a block that fails is checked
+            // field by field, to name the record.
+            utf8: std::str::from_utf8(data).is_ok(),
+            pos: 0,
+            line: lines,
+        }
+    }
+
     /// Reads the next record's fields into `scratch` and `fields`, returning the line it
     /// starts on, or `None` at the end of the block.
     fn next_record(
@@ -250,7 +263,7 @@ impl SliceRecords<'_> {
                 scratch.extend_from_slice(bytes);
                 i = field_end;
             }
-            if std::str::from_utf8(&scratch[begin..]).is_err() {
+            if !self.utf8 && std::str::from_utf8(&scratch[begin..]).is_err() {
                 return Err(malformed("the record is not valid UTF-8"));
             }
             fields.push(Span {
@@ -269,8 +282,9 @@ impl SliceRecords<'_> {
     }
 }
 
-fn text(scratch: &[u8], span: Span) -> &str {
-    std::str::from_utf8(&scratch[span.start..span.end]).expect("validated when read")
+/// A record's fields, each valid UTF-8 and so all of them together.
+fn record(scratch: &[u8]) -> &str {
+    std::str::from_utf8(scratch).expect("every field was checked")
 }
 
 /// Cuts the input into blocks that end at a record's end.
@@ -386,7 +400,7 @@ impl Context<'_> {
                     break;
                 }
             };
-            match self.fact(line, &scratch, &fields, dates) {
+            match self.fact(line, record(&scratch), &fields, dates) {
                 Ok((id, attribute, value, date)) => {
                     let a = match index.get(attribute) {
                         Some(&a) => a,
@@ -428,7 +442,7 @@ impl Context<'_> {
     fn fact<'s>(
         &self,
         line: u64,
-        scratch: &'s [u8],
+        record: &'s str,
         fields: &[Span],
         dates: &mut Option<DateFormat>,
     ) -> Result<(i64, &'s str, Option<&'s str>, NaiveDate)> {
@@ -440,7 +454,10 @@ impl Context<'_> {
                 found: fields.len(),
             });
         }
-        let f = |k: usize| text(scratch, fields[self.indices[k]]);
+        let f = |k: usize| {
+            let span = fields[self.indices[k]];
+            &record[span.start..span.end]
+        };
         let id = f(0).parse::<i64>().map_err(|_| {
             self.invalid(
                 line,
@@ -541,11 +558,7 @@ fn read_in_blocks(
         return finish(Vec::new(), &HashMap::new());
     };
     // The header, or the first record when it has none.
-    let mut records = SliceRecords {
-        data: &first,
-        pos: 0,
-        line: lines,
-    };
+    let mut records = SliceRecords::new(&first, lines);
     let mut scratch = Vec::new();
     let mut spans = Vec::new();
     let Some(first_line) = records
@@ -557,7 +570,7 @@ fn read_in_blocks(
     let fields: Vec<Field> = spans
         .iter()
         .map(|&s| Field {
-            text: text(&scratch, s).to_string(),
+            text: record(&scratch)[s.start..s.end].to_string(),
             quoted: s.quoted,
         })
         .collect();
@@ -573,11 +586,7 @@ fn read_in_blocks(
         )
     };
     if headerless {
-        records = SliceRecords {
-            data: &first,
-            pos: 0,
-            line: lines,
-        };
+        records = SliceRecords::new(&first, lines);
     }
     let context = Context {
         name,
@@ -600,11 +609,7 @@ fn read_in_blocks(
         let Some((lines, data)) = splitter.next_block().map_err(read_error)? else {
             break;
         };
-        let records = SliceRecords {
-            data: &data,
-            pos: 0,
-            line: lines,
-        };
+        let records = SliceRecords::new(&data, lines);
         blocks.push(context.parse(records, &mut dates));
     }
     if blocks.last().is_some_and(|b| b.error.is_none()) {
@@ -623,11 +628,7 @@ fn parse_in_parallel<R: Read>(
     let threads = std::thread::available_parallelism().map_or(1, |n| n.get().min(8));
     let mut done: Vec<(usize, Block)> = Vec::new();
     let parse = |data: &[u8], lines: u64| {
-        let records = SliceRecords {
-            data,
-            pos: 0,
-            line: lines,
-        };
+        let records = SliceRecords::new(data, lines);
         context.parse(records, &mut dates.cloned())
     };
     if threads == 1 {
