@@ -539,15 +539,18 @@ fn intern(strings: &mut HashSet<Arc<str>, FxBuild>, t: &str) -> Arc<str> {
 
 /// Reads the facts of a CSV input; see [`crate::facts`] for the layouts and the typing.
 pub(crate) fn read(input: impl Read, name: &Path, options: &ReadOptions) -> Result<TypedFacts> {
-    read_in_blocks(input, name, options, BLOCK)
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get().min(8));
+    read_in_blocks(input, name, options, BLOCK, threads)
 }
 
-/// [`read`] with blocks of about `block` bytes.
+/// [`read`] with blocks of about `block` bytes, parsed on `threads` threads (none besides
+/// this one if 1).
 fn read_in_blocks(
     input: impl Read,
     name: &Path,
     options: &ReadOptions,
     block: usize,
+    threads: usize,
 ) -> Result<TypedFacts> {
     let read_error = |source| Error::Read {
         path: name.to_path_buf(),
@@ -613,7 +616,12 @@ fn read_in_blocks(
         blocks.push(context.parse(records, &mut dates));
     }
     if blocks.last().is_some_and(|b| b.error.is_none()) {
-        blocks.extend(parse_in_parallel(&context, splitter, dates.as_ref())?);
+        blocks.extend(parse_in_parallel(
+            &context,
+            splitter,
+            dates.as_ref(),
+            threads,
+        )?);
     }
     finish(blocks, &context.known)
 }
@@ -624,8 +632,8 @@ fn parse_in_parallel<R: Read>(
     context: &Context<'_>,
     mut splitter: Splitter<R>,
     dates: Option<&DateFormat>,
+    threads: usize,
 ) -> Result<Vec<Block>> {
-    let threads = std::thread::available_parallelism().map_or(1, |n| n.get().min(8));
     let mut done: Vec<(usize, Block)> = Vec::new();
     let parse = |data: &[u8], lines: u64| {
         let records = SliceRecords::new(data, lines);
@@ -823,12 +831,13 @@ mod tests {
 
     fn check(text: &str, options: &ReadOptions) {
         let expected = oracle(text, options);
-        for block in [1, 7, 64, 1000, BLOCK] {
+        for (block, threads) in [(1, 2), (7, 1), (7, 3), (64, 2), (1000, 2), (BLOCK, 2)] {
             let got = outcome(read_in_blocks(
                 text.as_bytes(),
                 Path::new("f.csv"),
                 options,
                 block,
+                threads,
             ));
             if got != expected {
                 let (n, (g, e)) = got
@@ -838,7 +847,7 @@ mod tests {
                     .find(|(_, (g, e))| g != e)
                     .unwrap_or((0, ("", "")));
                 panic!(
-                    "block of {block} bytes: fact {n}: got {g:?}, expected {e:?} ({} vs {} facts)",
+                    "blocks of {block} bytes on {threads} threads: fact {n}: got {g:?}, expected {e:?} ({} vs {} facts)",
                     got.lines().count(),
                     expected.lines().count()
                 );
@@ -951,12 +960,13 @@ mod tests {
         .unwrap_err()
         .to_string();
         assert!(expected.ends_with("the record is not valid UTF-8"));
-        for block in [1, 64, BLOCK] {
+        for (block, threads) in [(1, 1), (1, 2), (64, 2), (BLOCK, 2)] {
             let got = read_in_blocks(
                 &invalid[..],
                 Path::new("f.csv"),
                 &ReadOptions::default(),
                 block,
+                threads,
             );
             assert_eq!(got.err().map(|e| e.to_string()), Some(expected.clone()));
         }
