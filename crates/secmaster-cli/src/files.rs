@@ -5,17 +5,18 @@ use std::io::Write;
 use std::path::Path;
 
 use anyhow::{Context, Result, anyhow};
-use secmaster_core::{Fact, Position, SecurityMaster, Table};
+use secmaster_core::{Position, SecurityMaster, Table};
 use secmaster_io::ReadOptions;
 use secmaster_io::file::Content;
 use secmaster_io::sql::DEFAULT_TABLE;
 
 use crate::args::{Dialect, Format};
 
-/// What a FACTS argument held: a trail of facts, or a master table secmaster wrote.
+/// What a FACTS argument held: a trail of facts (streamed from io's parsed blocks, so no
+/// `Vec<Fact>` of the whole file is ever held), or a master table secmaster wrote.
 #[derive(Debug)]
 pub(crate) enum Input {
-    Facts(Vec<Fact>),
+    Facts(secmaster_io::facts::Facts),
     Master(SecurityMaster),
 }
 
@@ -31,7 +32,7 @@ pub(crate) fn read_input(path: &Path, existing: Option<&SecurityMaster>) -> Resu
         Ok(Content::Table) => {}
         // Not a table extension (e.g. a `.txt` fact file): the fact reader decides.
         Ok(_) | Err(secmaster_io::Error::UnknownFormat { .. }) => {
-            return Ok(Input::Facts(secmaster_io::facts::read(path, &options)?));
+            return Ok(Input::Facts(secmaster_io::facts::stream(path, &options)?));
         }
         Err(e) => return Err(e.into()),
     }
@@ -41,7 +42,7 @@ pub(crate) fn read_input(path: &Path, existing: Option<&SecurityMaster>) -> Resu
         Ok(master) => return Ok(Input::Master(master)),
         Err(e) => e,
     };
-    match secmaster_io::facts::read(path, &options) {
+    match secmaster_io::facts::stream(path, &options) {
         Ok(facts) => Ok(Input::Facts(facts)),
         Err(facts_error) => Err(anyhow!(
             "`{}` is neither a table secmaster wrote ({}) nor a fact file ({facts_error})",
