@@ -194,6 +194,25 @@ fn at(location: &Option<Location>) -> String {
     location.map_or(String::new(), |l| format!(", {l}"))
 }
 
+impl Error {
+    /// An [`Error::InvalidValue`]: the one constructor the readers share.
+    pub(crate) fn invalid_value(
+        path: &std::path::Path,
+        location: Location,
+        column: &str,
+        expected: String,
+        found: impl std::fmt::Display,
+    ) -> Error {
+        Error::InvalidValue {
+            path: path.to_path_buf(),
+            location,
+            column: column.to_string(),
+            expected,
+            found: found.to_string(),
+        }
+    }
+}
+
 /// The result type of secmaster-io.
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 

@@ -421,13 +421,7 @@ fn count_line_ends(data: &[u8]) -> u64 {
 
 impl Context<'_> {
     fn invalid(&self, line: u64, column: &str, expected: String, found: &str) -> Error {
-        Error::InvalidValue {
-            path: self.name.to_path_buf(),
-            location: Location::Line(line),
-            column: column.to_string(),
-            expected,
-            found: found.to_string(),
-        }
+        Error::invalid_value(self.name, Location::Line(line), column, expected, found)
     }
 
     /// Parses the records of a block from `records`' position on.

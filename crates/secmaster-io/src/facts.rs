@@ -435,12 +435,8 @@ pub(crate) fn read_csv_by_records(
     let mut collector = Collector::new(options);
     let mut dates: Option<DateFormat> = None;
     csv_rows(reader, name, &FACT_COLUMNS, |line, f| {
-        let invalid = |column: &str, expected: String, found: &str| Error::InvalidValue {
-            path: name.to_path_buf(),
-            location: Location::Line(line),
-            column: column.to_string(),
-            expected,
-            found: found.to_string(),
+        let invalid = |column: &str, expected: String, found: &str| {
+            Error::invalid_value(name, Location::Line(line), column, expected, found)
         };
         let id = f[0].text.parse::<i64>().map_err(|_| {
             invalid(
@@ -622,12 +618,8 @@ pub fn read_parquet(path: impl AsRef<Path>, options: &ReadOptions) -> Result<Vec
     crate::columnar::read_columns(path, &FACT_COLUMNS, |cells| {
         row_number += 1;
         let location = Location::Row(row_number);
-        let invalid = |column: &str, expected: String, found: &Value| Error::InvalidValue {
-            path: path.to_path_buf(),
-            location,
-            column: column.to_string(),
-            expected,
-            found: found.to_string(),
+        let invalid = |column: &str, expected: String, found: &Value| {
+            Error::invalid_value(path, location, column, expected, found)
         };
         let Value::Int(id) = cells[0] else {
             return Err(invalid(

@@ -34,12 +34,8 @@ pub fn read_csv(reader: impl BufRead, name: &Path, options: &ReadOptions) -> Res
     let mut out = Vec::new();
     let mut dates: Option<DateFormat> = None;
     csv_rows(reader, name, &POSITION_COLUMNS, |line, f| {
-        let invalid = |column: &str, expected: String, found: &str| Error::InvalidValue {
-            path: name.to_path_buf(),
-            location: Location::Line(line),
-            column: column.to_string(),
-            expected,
-            found: found.to_string(),
+        let invalid = |column: &str, expected: String, found: &str| {
+            Error::invalid_value(name, Location::Line(line), column, expected, found)
         };
         let id = f[0].text.parse::<i64>().map_err(|_| {
             invalid(
@@ -70,12 +66,8 @@ pub fn read_parquet(path: impl AsRef<Path>, options: &ReadOptions) -> Result<Vec
     let mut dates: Option<DateFormat> = None;
     crate::columnar::read_columns(path, &POSITION_COLUMNS, |cells| {
         let location = Location::Row(out.len() as u64 + 1);
-        let invalid = |column: &str, expected: String, found: &Value| Error::InvalidValue {
-            path: path.to_path_buf(),
-            location,
-            column: column.to_string(),
-            expected,
-            found: found.to_string(),
+        let invalid = |column: &str, expected: String, found: &Value| {
+            Error::invalid_value(path, location, column, expected, found)
         };
         let Value::Int(id) = cells[0] else {
             return Err(invalid(
