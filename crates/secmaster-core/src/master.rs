@@ -444,6 +444,48 @@ impl SecurityMaster {
         }
     }
 
+    /// An empty master that already has these attribute columns, at these types: what a
+    /// store declares before merging a part of its facts, so that the part's columns and
+    /// types are the whole's (rule 8 types a column by every fact ever seen). Columns are
+    /// shown in `options`' order (rule 7) whatever order they are given in.
+    ///
+    /// Refuses an empty or repeated name, or a key column's name.
+    ///
+    /// ```
+    /// use secmaster_core::{Column, Fact, Options, SecurityMaster, ValueType};
+    /// let declared = [Column::new("price", Some(ValueType::Float))];
+    /// let mut master = SecurityMaster::with_columns(Options::default(), declared)?;
+    /// let d = "2024-01-02".parse().unwrap();
+    /// master.merge([Fact::new(1, "price", 10, d)])?; // an int joins a float column
+    /// assert_eq!(master.columns()[3], Column::new("price", Some(ValueType::Float)));
+    /// # Ok::<(), secmaster_core::Error>(())
+    /// ```
+    pub fn with_columns(
+        options: Options,
+        attributes: impl IntoIterator<Item = Column>,
+    ) -> Result<SecurityMaster> {
+        let mut master = SecurityMaster::new(options);
+        for c in attributes {
+            let name: Arc<str> = Arc::from(c.name());
+            let reason = if name.is_empty() {
+                Some("an attribute column has an empty name".to_string())
+            } else if KEY_COLUMNS.contains(&&*name) || master.schema.index.contains_key(&name) {
+                Some(format!("column `{name}` appears twice"))
+            } else {
+                None
+            };
+            if let Some(reason) = reason {
+                return Err(Error::InvalidTable { reason });
+            }
+            let id = master.schema.names.len() as AttrId;
+            master.schema.names.push(name.clone());
+            master.schema.types.push(c.value_type());
+            master.schema.index.insert(name, id);
+        }
+        master.schema.sort(&master.options);
+        Ok(master)
+    }
+
     /// Builds a master from facts in arrival order, with the default [`Options`].
     pub fn build(facts: impl IntoIterator<Item = Fact>) -> Result<SecurityMaster> {
         SecurityMaster::build_with(Options::default(), facts)
@@ -808,14 +850,7 @@ impl SecurityMaster {
             }
         }
         let attributes = &columns[KEY_COLUMNS.len()..];
-        let mut master = SecurityMaster::new(options);
-        for (i, c) in attributes.iter().enumerate() {
-            let name: Arc<str> = Arc::from(c.name());
-            master.schema.names.push(name.clone());
-            master.schema.types.push(c.value_type());
-            master.schema.index.insert(name, i as AttrId);
-        }
-        master.schema.sort(&master.options);
+        let mut master = SecurityMaster::with_columns(options, attributes.iter().cloned())?;
         if master
             .schema
             .order
