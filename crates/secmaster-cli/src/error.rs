@@ -37,10 +37,10 @@ pub(crate) fn outcome(err: &anyhow::Error) -> Outcome {
         if cause.is::<Usage>() {
             return Outcome::Usage;
         }
-        if let Some(e) = cause.downcast_ref::<std::io::Error>() {
-            if e.kind() == std::io::ErrorKind::BrokenPipe {
-                return Outcome::BrokenPipe;
-            }
+        if let Some(e) = cause.downcast_ref::<std::io::Error>()
+            && e.kind() == std::io::ErrorKind::BrokenPipe
+        {
+            return Outcome::BrokenPipe;
         }
     }
     Outcome::Data

@@ -162,16 +162,15 @@ pub(crate) fn resolve(cli: Cli, env: &Env) -> Result<Plan, Usage> {
             output: output(a.output, display, env)?,
         }),
         Command::Generate(a) => {
-            if let Some(path) = &a.output {
-                if let Some(format) = format_of(path) {
-                    if format != Format::Csv {
-                        return Err(Usage::new(format!(
-                            "`generate` writes CSV, but {} names a {} file; give a .csv path",
-                            path.display(),
-                            format_name(format)
-                        )));
-                    }
-                }
+            if let Some(path) = &a.output
+                && let Some(format) = format_of(path)
+                && format != Format::Csv
+            {
+                return Err(Usage::new(format!(
+                    "`generate` writes CSV, but {} names a {} file; give a .csv path",
+                    path.display(),
+                    format_name(format)
+                )));
             }
             Plan::Generate(Generate {
                 config: secmaster_core::generate::Config::new(a.securities, a.facts)

@@ -857,12 +857,12 @@ impl Trail {
     fn refill(&mut self) -> bool {
         while self.day <= END {
             // First buckets of securities that start today.
-            if let Some(&i) = self.schedule.order.get(self.next_first) {
-                if self.secs[i as usize].first == self.day {
-                    self.next_first += 1;
-                    self.first_bucket(i as usize);
-                    return true;
-                }
+            if let Some(&i) = self.schedule.order.get(self.next_first)
+                && self.secs[i as usize].first == self.day
+            {
+                self.next_first += 1;
+                self.first_bucket(i as usize);
+                return true;
             }
             let due = self.schedule.target[(self.day - START) as usize];
             if self.updates_made < due && self.active > 0 {

@@ -220,6 +220,45 @@ impl History {
     }
 }
 
+/// One cell of a security's periods and the fact in force that set it: see
+/// [`SecurityMaster::sources`].
+#[derive(Debug, Clone, PartialEq)]
+pub struct Source {
+    start: NaiveDate,
+    end: Option<NaiveDate>,
+    attribute: Arc<str>,
+    value: Value,
+    set_on: NaiveDate,
+}
+
+impl Source {
+    /// The period's start.
+    pub fn start(&self) -> NaiveDate {
+        self.start
+    }
+
+    /// The period's end (exclusive), `None` for the open last period.
+    pub fn end(&self) -> Option<NaiveDate> {
+        self.end
+    }
+
+    /// The attribute.
+    pub fn attribute(&self) -> &str {
+        &self.attribute
+    }
+
+    /// The cell's value (null for a retraction).
+    pub fn value(&self) -> &Value {
+        &self.value
+    }
+
+    /// The effective date of the fact that set the value: the period's start, or earlier
+    /// when the value was carried forward.
+    pub fn set_on(&self) -> NaiveDate {
+        self.set_on
+    }
+}
+
 /// A point-in-time security master: the facts in force, and the SCD-2 table they make.
 ///
 /// Build one with [`SecurityMaster::build`], add later batches with
@@ -681,6 +720,54 @@ impl SecurityMaster {
     /// The periods of one security (an empty table if it is unknown).
     pub fn history(&self, security_id: i64) -> Table {
         self.collect(self.security_cursor(security_id))
+    }
+
+    /// Where each non-null cell of one security's periods came from: per period (in order)
+    /// and attribute (in column order), the fact in force that set it, which is the
+    /// attribute's fact with the latest date on or before the period's start. Cells that no
+    /// fact has set yet are left out; a retraction appears with a null value.
+    ///
+    /// ```
+    /// use secmaster_core::{Fact, SecurityMaster};
+    /// let d = |s: &str| s.parse::<chrono::NaiveDate>().unwrap();
+    /// let master = SecurityMaster::build([
+    ///     Fact::new(1, "ticker", "GRPH", d("2024-01-01")),
+    ///     Fact::new(1, "name", "Lenz", d("2024-03-22")),
+    /// ])?;
+    /// let sources = master.sources(1);
+    /// assert_eq!(sources.len(), 3); // ticker; then ticker (carried) and name
+    /// assert_eq!((sources[1].attribute(), sources[1].set_on()), ("ticker", d("2024-01-01")));
+    /// assert_eq!(sources[1].start(), d("2024-03-22"));
+    /// # Ok::<(), secmaster_core::Error>(())
+    /// ```
+    pub fn sources(&self, security_id: i64) -> Vec<Source> {
+        let Some(history) = self.securities.get(&security_id) else {
+            return Vec::new();
+        };
+        let entries = &history.entries;
+        let mut last: Vec<Option<&Entry>> = vec![None; self.schema.names.len()];
+        let mut out = Vec::new();
+        let mut i = 0;
+        while i < entries.len() {
+            let start = entries[i].date;
+            while i < entries.len() && entries[i].date == start {
+                last[entries[i].attr as usize] = Some(&entries[i]);
+                i += 1;
+            }
+            let end = entries.get(i).map(|e| e.date);
+            for &a in &self.schema.order {
+                if let Some(e) = last[a as usize] {
+                    out.push(Source {
+                        start,
+                        end,
+                        attribute: self.schema.names[a as usize].clone(),
+                        value: e.value.clone(),
+                        set_on: e.date,
+                    });
+                }
+            }
+        }
+        out
     }
 
     /// The asset-class view (DESIGN.md rule 9): rows whose `asset_class` is `class`

@@ -75,15 +75,15 @@ impl Table {
                 ));
             }
             for (cell, c) in row.iter().zip(&columns) {
-                if let Some(t) = cell.value_type() {
-                    if Some(t) != c.ty {
-                        let expected = c.ty.map_or("null", ValueType::name);
-                        return invalid(format!(
-                            "row {} column `{}` holds a {t} value, expected {expected}",
-                            r + 1,
-                            c.name
-                        ));
-                    }
+                if let Some(t) = cell.value_type()
+                    && Some(t) != c.ty
+                {
+                    let expected = c.ty.map_or("null", ValueType::name);
+                    return invalid(format!(
+                        "row {} column `{}` holds a {t} value, expected {expected}",
+                        r + 1,
+                        c.name
+                    ));
                 }
             }
         }

@@ -115,7 +115,7 @@ impl Value {
 
     /// Makes this value what a column of type `ty` stores: an Int in a Float column becomes
     /// a Float (rule 8's widening); everything else is unchanged.
-    pub(crate) fn widen(&mut self, ty: Option<ValueType>) {
+    pub fn widen(&mut self, ty: Option<ValueType>) {
         if let (Value::Int(i), Some(ValueType::Float)) = (&*self, ty) {
             *self = Value::Float(*i as f64);
         }

@@ -93,6 +93,21 @@ fn read_into(path: &Path) -> Result<TableReader<'_>> {
     Ok(table)
 }
 
+/// Reads a table from the bytes of a Parquet file; `path` names it in errors.
+pub(crate) fn read_bytes(bytes: Vec<u8>, path: &Path) -> Result<Table> {
+    let builder = ParquetRecordBatchReaderBuilder::try_new(bytes::Bytes::from(bytes))
+        .map_err(parquet_error(path))?;
+    let mut table = TableReader::new(builder.schema(), path)?;
+    for batch in builder.build().map_err(parquet_error(path))? {
+        let batch = batch.map_err(|source| Error::Arrow {
+            path: path.to_path_buf(),
+            source,
+        })?;
+        table.push(&batch)?;
+    }
+    table.finish()
+}
+
 /// Reads a table from a Parquet file.
 pub fn read(path: impl AsRef<Path>) -> Result<Table> {
     read_into(path.as_ref())?.finish()

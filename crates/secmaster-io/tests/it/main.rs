@@ -5,6 +5,7 @@ mod facts;
 mod files;
 mod roundtrip;
 mod sql;
+mod store;
 mod tidy;
 
 use std::path::{Path, PathBuf};

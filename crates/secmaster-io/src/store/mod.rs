@@ -1,0 +1,831 @@
+//! A persistent security master: an append-only log of fact batches, and the table they
+//! make, kept up to date batch by batch in a directory any Arrow tool can read.
+//!
+//! # Layout
+//!
+//! ```text
+//! STORE/
+//!   manifest.json          what the committed state is made of (replaced atomically)
+//!   writer.lock            held (flock) by the one writer at a time
+//!   log/000001.parquet     batch 1's facts, as they arrived; never rewritten
+//!   log/000002.parquet     ...
+//!   state/000007.parquet   facts in force of some securities, as of generation 7
+//!   table/000007.parquet   the SCD-2 rows of the same securities
+//! ```
+//!
+//! - **Log segments** (`log/NNNNNN.parquet`, one per batch, named by batch number) hold the
+//!   batch's facts in arrival order: `security_id, effective_date, attribute`, the value in
+//!   the one of `value_bool, value_int, value_float, value_str, value_date` matching its
+//!   type (all null for a retraction), and `batch`.
+//! - **State files** (`state/`) hold the facts in force — per `(security, attribute, date)`
+//!   the one that arrived last — in the same columns, sorted by security, with the batch
+//!   that set each. **Table files** (`table/`) hold the SCD-2 table exactly as
+//!   `secmaster build -o x.parquet` writes it. Both are named by the *generation* (commit
+//!   number) that wrote them. An ingest writes one state file and one table file holding just
+//!   the securities the batch touched, complete; so a security's current facts and rows are
+//!   in the newest file that holds it. When such delta files grow past a fraction of the
+//!   whole, the ingest compacts: it writes one file of each for every security instead.
+//! - **The manifest** lists the batches (number, commit time, sources, fact count, log
+//!   file), the state and table files in generation order, each with its XXH3-64 checksum
+//!   and length, and the table's schema. It is written to a temporary file, synced, and
+//!   renamed over `manifest.json`, so a crash at any instant leaves the last committed
+//!   state; files it does not list are leftovers, removed by the next writer.
+//!
+//! Reading the current table from another tool (DuckDB):
+//!
+//! ```sql
+//! SELECT * EXCLUDE (filename) FROM read_parquet('STORE/table/*.parquet', filename = true,
+//!     union_by_name = true)
+//! QUALIFY filename = max(filename) OVER (PARTITION BY security_id);
+//! ```
+//!
+//! # Rules
+//!
+//! The store's table always equals a build of its log, batch after batch (DESIGN.md rule 6),
+//! and [`Store::master_after`] rebuilds the table as it stood after any batch. A batch is
+//! validated whole before anything is written: a refused batch leaves every file of the
+//! store as it was.
+
+mod checksum;
+mod segment;
+
+use std::collections::{HashMap, HashSet};
+use std::fs::File;
+use std::path::{Path, PathBuf};
+
+use chrono::{DateTime, NaiveDate, Utc};
+use secmaster_core::{Column, Fact, KEY_COLUMNS, Options, SecurityMaster, Table, Value, ValueType};
+use serde::{Deserialize, Serialize};
+
+pub use checksum::Checksum;
+use segment::Stamped;
+
+use crate::{Error, ReadOptions, Result, TableSchema, atomic};
+
+/// The manifest's file name in a store.
+pub const MANIFEST: &str = "manifest.json";
+const LOCK: &str = "writer.lock";
+const FORMAT: &str = "secmaster-store";
+const VERSION: u32 = 1;
+/// Compact once the delta files hold more than this share of the rows of the first file.
+const COMPACT_SHARE: f64 = 0.5;
+/// ... or once there are this many state files.
+const COMPACT_FILES: usize = 16;
+/// The environment variable of the crash-safety tests: set to `log`, `files` or
+/// `manifest`, an ingest aborts the process right after that step.
+pub const CRASH_AFTER: &str = "SECMASTER_STORE_CRASH_AFTER";
+
+/// One committed batch, as the manifest records it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Batch {
+    /// The batch number: 1 for the first, one more for each next.
+    pub number: u64,
+    /// When the batch was committed (UTC, RFC 3339).
+    pub committed_at: DateTime<Utc>,
+    /// The files the batch was read from, as given.
+    pub sources: Vec<String>,
+    /// How many facts it held.
+    pub facts: u64,
+    /// Its log segment.
+    pub log: FileEntry,
+}
+
+/// A file of the store: its path under the store's root, rows and checksum.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct FileEntry {
+    /// The path relative to the store's root, with `/` separators.
+    pub path: String,
+    /// The rows it holds.
+    pub rows: u64,
+    /// Its checksum and length.
+    #[serde(flatten)]
+    pub checksum: Checksum,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+struct Manifest {
+    format: String,
+    version: u32,
+    /// Bumped by every commit; names the state and table files it writes.
+    generation: u64,
+    /// The table's schema, as [`TableSchema::to_json`] writes it.
+    schema: serde_json::Value,
+    batches: Vec<Batch>,
+    /// State files, oldest generation first; a security's facts are in the newest that
+    /// holds it.
+    state: Vec<FileEntry>,
+    /// Table files, parallel to `state`.
+    table: Vec<FileEntry>,
+}
+
+/// How [`Store::ingest`] goes about it.
+#[derive(Debug, Clone, Default)]
+pub struct IngestOptions {
+    /// How the batch's files are read (their date layout).
+    pub read: ReadOptions,
+    /// Wait for another writer to finish instead of failing.
+    pub wait: bool,
+    /// Say what the batch would change without writing anything.
+    pub dry_run: bool,
+}
+
+/// What a batch changed (or, for a dry run, would change).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct IngestReport {
+    /// The batch's number.
+    pub batch: u64,
+    /// Whether this was a dry run (nothing written).
+    pub dry_run: bool,
+    /// The batch's facts.
+    pub facts: u64,
+    /// The securities it touched.
+    pub securities: u64,
+    /// Of those, the ones new to the store.
+    pub new_securities: u64,
+    /// Periods added before a security's first period (new securities' included).
+    pub periods_added: u64,
+    /// Existing periods split in two by a new start date.
+    pub periods_split: u64,
+    /// Existing periods whose values changed.
+    pub periods_changed: u64,
+    /// Attribute columns the batch added.
+    pub new_columns: Vec<String>,
+    /// Columns it widened from int to float.
+    pub widened_columns: Vec<String>,
+    /// Whether the ingest rewrote the state and table whole (compaction).
+    pub compacted: bool,
+}
+
+/// A store opened for reading: its committed manifest. Reading never blocks and never
+/// sees a half-written batch.
+#[derive(Debug, Clone)]
+pub struct Store {
+    root: PathBuf,
+    manifest: Manifest,
+    schema: TableSchema,
+}
+
+fn store_error(path: &Path, reason: impl Into<String>) -> Error {
+    Error::Store {
+        path: path.to_path_buf(),
+        reason: reason.into(),
+    }
+}
+
+fn write_error(path: &Path) -> impl Fn(std::io::Error) -> Error + '_ {
+    move |source| Error::Write {
+        path: path.to_path_buf(),
+        source,
+    }
+}
+
+/// Syncs a directory, so that the renames in it survive a crash.
+fn sync_dir(dir: &Path) -> Result<()> {
+    File::open(dir)
+        .and_then(|d| d.sync_all())
+        .map_err(write_error(dir))
+}
+
+/// The test hook of [`CRASH_AFTER`].
+fn crash_point(step: &str) {
+    if std::env::var(CRASH_AFTER).is_ok_and(|v| v == step) {
+        std::process::abort();
+    }
+}
+
+impl Store {
+    /// Runs `read` on the committed state of the store at `root`; if a writer commits
+    /// meanwhile and removes a file `read` needed, runs it again on the new state.
+    pub fn read<T>(root: impl AsRef<Path>, read: impl Fn(&Store) -> Result<T>) -> Result<T> {
+        let root = root.as_ref();
+        for _ in 0..8 {
+            let store = Store::open(root)?;
+            match read(&store) {
+                Err(Error::Read { ref source, .. })
+                    if source.kind() == std::io::ErrorKind::NotFound => {}
+                done => return done,
+            }
+        }
+        read(&Store::open(root)?)
+    }
+
+    /// Whether `path` is a store's directory (it holds a manifest).
+    pub fn is_store(path: impl AsRef<Path>) -> bool {
+        path.as_ref().join(MANIFEST).is_file()
+    }
+
+    /// Creates an empty store at `root`, which must not exist or be an empty directory.
+    pub fn init(root: impl AsRef<Path>, options: &Options) -> Result<Store> {
+        let root = root.as_ref();
+        if root.exists() {
+            let empty = std::fs::read_dir(root)
+                .map_err(|source| Error::Read {
+                    path: root.to_path_buf(),
+                    source,
+                })?
+                .next()
+                .is_none();
+            if !empty {
+                return Err(store_error(
+                    root,
+                    "exists and is not empty; a store is created in a new or empty directory",
+                ));
+            }
+        }
+        for dir in ["", "log", "state", "table"] {
+            std::fs::create_dir_all(root.join(dir)).map_err(write_error(&root.join(dir)))?;
+        }
+        let master = SecurityMaster::new(options.clone());
+        let schema = TableSchema::of_master(&master);
+        let manifest = Manifest {
+            format: FORMAT.to_string(),
+            version: VERSION,
+            generation: 0,
+            schema: serde_json::from_str(&schema.to_json()).expect("a schema is JSON"),
+            batches: Vec::new(),
+            state: Vec::new(),
+            table: Vec::new(),
+        };
+        std::fs::write(root.join(LOCK), b"").map_err(write_error(&root.join(LOCK)))?;
+        write_manifest(root, &manifest)?;
+        Store::open(root)
+    }
+
+    /// Opens the store at `root`: reads its committed manifest.
+    pub fn open(root: impl AsRef<Path>) -> Result<Store> {
+        let root = root.as_ref();
+        let path = root.join(MANIFEST);
+        if !path.is_file() {
+            return Err(store_error(
+                root,
+                format!("not a secmaster store (no {MANIFEST}); create one with `secmaster init`"),
+            ));
+        }
+        let text = std::fs::read_to_string(&path).map_err(|source| Error::Read {
+            path: path.clone(),
+            source,
+        })?;
+        let manifest: Manifest = serde_json::from_str(&text)
+            .map_err(|e| store_error(&path, format!("unreadable manifest ({e})")))?;
+        if manifest.format != FORMAT || manifest.version != VERSION {
+            return Err(store_error(
+                &path,
+                format!(
+                    "format `{}` version {}, expected `{FORMAT}` version {VERSION}",
+                    manifest.format, manifest.version
+                ),
+            ));
+        }
+        let schema = TableSchema::from_json(&manifest.schema.to_string(), &path)?;
+        Ok(Store {
+            root: root.to_path_buf(),
+            manifest,
+            schema,
+        })
+    }
+
+    /// The store's directory.
+    pub fn root(&self) -> &Path {
+        &self.root
+    }
+
+    /// The committed batches, oldest first.
+    pub fn batches(&self) -> &[Batch] {
+        &self.manifest.batches
+    }
+
+    /// The number of the last committed batch (0 for an empty store).
+    pub fn last_batch(&self) -> u64 {
+        self.manifest.batches.last().map_or(0, |b| b.number)
+    }
+
+    /// The table's columns, keys included.
+    pub fn columns(&self) -> &[Column] {
+        self.schema.columns()
+    }
+
+    /// The options (attribute priority) the store orders its columns by.
+    pub fn options(&self) -> Options {
+        self.schema.options()
+    }
+
+    /// The state and table files of the committed state, oldest generation first.
+    pub fn files(&self) -> impl Iterator<Item = &FileEntry> {
+        self.manifest.state.iter().chain(&self.manifest.table)
+    }
+
+    /// The last batch committed at or before `time` (0: none was).
+    pub fn batch_at(&self, time: DateTime<Utc>) -> u64 {
+        self.manifest
+            .batches
+            .iter()
+            .take_while(|b| b.committed_at <= time)
+            .last()
+            .map_or(0, |b| b.number)
+    }
+
+    fn attribute_columns(&self) -> impl Iterator<Item = Column> + '_ {
+        self.columns()[KEY_COLUMNS.len()..].iter().cloned()
+    }
+
+    fn empty_master(&self) -> Result<SecurityMaster> {
+        SecurityMaster::with_columns(self.options(), self.attribute_columns())
+            .map_err(|e| self.corrupt(MANIFEST, e))
+    }
+
+    fn corrupt(&self, file: &str, e: secmaster_core::Error) -> Error {
+        store_error(&self.root.join(file), format!("inconsistent store: {e}"))
+    }
+
+    /// The facts in force of the securities `ids` (sorted; all when `None`), each with
+    /// the batch that set it, from the newest state file that holds each security.
+    fn facts_of(&self, ids: Option<&[i64]>) -> Result<Vec<Stamped>> {
+        let mut seen: HashSet<i64> = HashSet::new();
+        let mut out = Vec::new();
+        for entry in self.manifest.state.iter().rev() {
+            let path = self.root.join(&entry.path);
+            let facts = segment::read(&path, &entry.checksum, ids)?;
+            let mut here = HashSet::new();
+            for stamped in facts {
+                let id = stamped.0.security_id();
+                if !seen.contains(&id) {
+                    here.insert(id);
+                    out.push(stamped);
+                }
+            }
+            seen.extend(here);
+        }
+        Ok(out)
+    }
+
+    /// The current master, derived from the state files (not by replaying the log).
+    pub fn master(&self) -> Result<SecurityMaster> {
+        let mut master = self.empty_master()?;
+        let facts = self.facts_of(None)?;
+        master
+            .merge(facts.into_iter().map(|(f, _)| f))
+            .map_err(|e| self.corrupt("state", e))?;
+        Ok(master)
+    }
+
+    /// The current table, read from the table files (each checked against its checksum),
+    /// not derived again: what another tool reading `table/` sees.
+    pub fn table(&self) -> Result<Table> {
+        let columns = self.columns().to_vec();
+        let mut seen: HashSet<i64> = HashSet::new();
+        let mut rows: Vec<Vec<Value>> = Vec::new();
+        for entry in self.manifest.table.iter().rev() {
+            let path = self.root.join(&entry.path);
+            let bytes = entry.checksum.read(&path)?;
+            let part = crate::parquet::read_bytes(bytes, &path)?;
+            // The file's column for each of the table's (a column it predates is null).
+            let from: Vec<Option<usize>> = columns
+                .iter()
+                .map(|c| part.column_index(c.name()))
+                .collect();
+            let mut here = HashSet::new();
+            for row in part.rows() {
+                let Value::Int(id) = row[0] else {
+                    return Err(store_error(&path, "a row without a security id"));
+                };
+                if seen.contains(&id) {
+                    continue;
+                }
+                here.insert(id);
+                rows.push(
+                    from.iter()
+                        .zip(&columns)
+                        .map(|(i, c)| {
+                            let mut v = i.map_or(Value::Null, |i| row[i].clone());
+                            v.widen(c.value_type()); // an int column since widened to float
+                            v
+                        })
+                        .collect(),
+                );
+            }
+            seen.extend(here);
+        }
+        rows.sort_by(|a, b| (&a[0], &a[1]).cmp(&(&b[0], &b[1])));
+        Table::new(columns, KEY_COLUMNS.len(), rows).map_err(|e| self.corrupt("table", e))
+    }
+
+    /// The master exactly as it stood after batch `batch` (0: empty): a build of the log's
+    /// segments up to that batch, each checked against its checksum.
+    pub fn master_after(&self, batch: u64) -> Result<SecurityMaster> {
+        if batch > self.last_batch() {
+            return Err(store_error(
+                &self.root,
+                format!(
+                    "no batch {batch}: the store's last batch is {}",
+                    self.last_batch()
+                ),
+            ));
+        }
+        let mut master = SecurityMaster::new(self.options());
+        for b in self
+            .manifest
+            .batches
+            .iter()
+            .take_while(|b| b.number <= batch)
+        {
+            let path = self.root.join(&b.log.path);
+            let facts = segment::read(&path, &b.log.checksum, None)?;
+            master
+                .merge(facts.into_iter().map(|(f, _)| f))
+                .map_err(|e| self.corrupt(&b.log.path, e))?;
+        }
+        Ok(master)
+    }
+
+    /// One security's periods, cell by cell, with the fact in force that set each value
+    /// and that fact's batch: `effective_start_date, effective_end_date, attribute, value`
+    /// (as text), `value_type, set_on, batch`.
+    pub fn lineage(&self, security_id: i64) -> Result<Table> {
+        let facts = self.facts_of(Some(&[security_id]))?;
+        let batch_of: HashMap<(&str, NaiveDate), u64> = facts
+            .iter()
+            .map(|(f, b)| ((f.attribute(), f.effective_date()), *b))
+            .collect();
+        let mut master = self.empty_master()?;
+        master
+            .merge(facts.iter().map(|(f, _)| f.clone()))
+            .map_err(|e| self.corrupt("state", e))?;
+        let rows = master
+            .sources(security_id)
+            .into_iter()
+            .map(|s| {
+                let batch = batch_of[&(s.attribute(), s.set_on())];
+                vec![
+                    Value::Date(s.start()),
+                    s.end().map_or(Value::Null, Value::Date),
+                    Value::from(s.attribute()),
+                    if s.value().is_null() {
+                        Value::Null
+                    } else {
+                        Value::from(s.value().to_string())
+                    },
+                    Value::from(s.value().value_type().map_or("null", ValueType::name)),
+                    Value::Date(s.set_on()),
+                    Value::Int(batch as i64),
+                ]
+            })
+            .collect();
+        let date = Some(ValueType::Date);
+        let text = Some(ValueType::Str);
+        let columns = vec![
+            Column::new("effective_start_date", date),
+            Column::new("effective_end_date", date),
+            Column::new("attribute", text),
+            Column::new("value", text),
+            Column::new("value_type", text),
+            Column::new("set_on", date),
+            Column::new("batch", Some(ValueType::Int)),
+        ];
+        Table::new(columns, 2, rows).map_err(|e| self.corrupt("state", e))
+    }
+
+    /// Appends one batch — the facts of `files`, in order, as one batch — and brings the
+    /// table up to date: only the securities the batch touches are re-derived and written.
+    ///
+    /// The batch is read and checked whole first (a malformed file, a type conflict with
+    /// the store, an empty attribute): on any error nothing is written. Then its log
+    /// segment, the new state and table files, and last the manifest are written; a crash
+    /// before the manifest's rename leaves the store as it was.
+    pub fn ingest(
+        root: impl AsRef<Path>,
+        files: &[PathBuf],
+        options: &IngestOptions,
+    ) -> Result<IngestReport> {
+        Store::ingest_with(root.as_ref(), options, |store| {
+            // Text values take the store's column types where they fit.
+            let read = options.read.clone().with_columns(store.columns().to_vec());
+            let mut batch: Vec<Fact> = Vec::new();
+            for file in files {
+                batch.extend(crate::facts::read(file, &read)?);
+            }
+            let sources = files.iter().map(|f| f.display().to_string()).collect();
+            Ok((batch, sources))
+        })
+    }
+
+    /// [`Store::ingest`] for facts in hand; `source` is what the log records they came from.
+    pub fn ingest_facts(
+        root: impl AsRef<Path>,
+        facts: Vec<Fact>,
+        source: &str,
+        options: &IngestOptions,
+    ) -> Result<IngestReport> {
+        Store::ingest_with(root.as_ref(), options, |_| {
+            Ok((facts, vec![source.to_string()]))
+        })
+    }
+
+    fn ingest_with(
+        root: &Path,
+        options: &IngestOptions,
+        take: impl FnOnce(&Store) -> Result<(Vec<Fact>, Vec<String>)>,
+    ) -> Result<IngestReport> {
+        let _lock = WriterLock::acquire(root, options.wait)?;
+        let store = Store::open(root)?;
+        store.remove_leftovers()?;
+        let (batch, sources) = take(&store)?;
+        let number = store.last_batch() + 1;
+        let mut ids: Vec<i64> = batch.iter().map(Fact::security_id).collect();
+        ids.sort_unstable();
+        ids.dedup();
+
+        let old = store.facts_of(Some(&ids))?;
+        let mut before = store.empty_master()?;
+        before
+            .merge(old.iter().map(|(f, _)| f.clone()))
+            .map_err(|e| store.corrupt("state", e))?;
+        let mut after = before.clone();
+        after
+            .merge(batch.iter().cloned())
+            .map_err(|source| Error::Rejected {
+                path: root.to_path_buf(),
+                source,
+            })?;
+        let mut report = diff(&before, &after, &ids);
+        report.batch = number;
+        report.facts = batch.len() as u64;
+        report.dry_run = options.dry_run;
+        if options.dry_run {
+            return Ok(report);
+        }
+
+        // The log segment: the batch as it arrived.
+        let log_path = format!("log/{number:06}.parquet");
+        let stamped: Vec<Stamped> = batch.into_iter().map(|f| (f, number)).collect();
+        let log = FileEntry {
+            checksum: segment::write(&root.join(&log_path), &stamped)?,
+            rows: stamped.len() as u64,
+            path: log_path,
+        };
+        crash_point("log");
+
+        // The touched securities' facts in force, each with the batch that set it.
+        let mut set_by: HashMap<(i64, &str, NaiveDate), u64> = HashMap::new();
+        for (f, b) in old.iter().chain(&stamped) {
+            set_by.insert((f.security_id(), f.attribute(), f.effective_date()), *b);
+        }
+        let stamp = |f: Fact| {
+            let b = set_by[&(f.security_id(), f.attribute(), f.effective_date())];
+            (f, b)
+        };
+        let mut manifest = store.manifest.clone();
+        manifest.generation += 1;
+        let generation = manifest.generation;
+        let delta_rows: u64 =
+            manifest.state.iter().skip(1).map(|e| e.rows).sum::<u64>() + after.num_facts() as u64;
+        let base_rows = manifest.state.first().map_or(0, |e| e.rows);
+        report.compacted = manifest.state.len() + 1 > COMPACT_FILES
+            || (manifest.state.len() > 1 && delta_rows as f64 > COMPACT_SHARE * base_rows as f64);
+        let (state, master) = if report.compacted {
+            // Every security: the untouched ones' facts as stored, the touched ones' anew.
+            let mut all: Vec<Stamped> = store
+                .facts_of(None)?
+                .into_iter()
+                .filter(|(f, _)| ids.binary_search(&f.security_id()).is_err())
+                .collect();
+            all.extend(after.facts().map(stamp));
+            let mut master = SecurityMaster::with_columns(after.options().clone(), {
+                after.columns()[KEY_COLUMNS.len()..].to_vec()
+            })
+            .map_err(|e| store.corrupt("state", e))?;
+            master
+                .merge(all.iter().map(|(f, _)| f.clone()))
+                .map_err(|e| store.corrupt("state", e))?;
+            all.sort_by_key(|(f, _)| f.security_id());
+            manifest.state.clear();
+            manifest.table.clear();
+            (all, master)
+        } else {
+            (after.facts().map(stamp).collect::<Vec<_>>(), after)
+        };
+        let (state_entry, table_entry) = write_generation(root, generation, &state, &master)?;
+        manifest.state.push(state_entry);
+        manifest.table.push(table_entry);
+        crash_point("files");
+
+        manifest.schema =
+            serde_json::from_str(&TableSchema::of_master(&master).to_json()).expect("JSON");
+        manifest.batches.push(Batch {
+            number,
+            committed_at: now(),
+            sources,
+            facts: log.rows,
+            log,
+        });
+        write_manifest(root, &manifest)?;
+        crash_point("manifest");
+        Store::open(root)?.remove_leftovers()?;
+        Ok(report)
+    }
+
+    /// Rewrites the state and table as one file each, dropping the deltas. Readers of the
+    /// table from other tools then see plain files; the content does not change.
+    pub fn compact(root: impl AsRef<Path>, wait: bool) -> Result<()> {
+        let root = root.as_ref();
+        let _lock = WriterLock::acquire(root, wait)?;
+        let store = Store::open(root)?;
+        store.remove_leftovers()?;
+        if store.manifest.state.len() <= 1 {
+            return Ok(());
+        }
+        let mut state = store.facts_of(None)?;
+        state.sort_by_key(|(f, _)| f.security_id());
+        let master = store.master()?;
+        let mut manifest = store.manifest.clone();
+        manifest.generation += 1;
+        let (s, t) = write_generation(root, manifest.generation, &state, &master)?;
+        manifest.state = vec![s];
+        manifest.table = vec![t];
+        write_manifest(root, &manifest)?;
+        Store::open(root)?.remove_leftovers()
+    }
+
+    /// Removes what no committed state refers to: files of an ingest that crashed before
+    /// its commit, files a compaction replaced, temporary files. Only a writer calls this.
+    fn remove_leftovers(&self) -> Result<()> {
+        let keep: HashSet<PathBuf> = self
+            .files()
+            .chain(self.manifest.batches.iter().map(|b| &b.log))
+            .map(|e| self.root.join(&e.path))
+            .collect();
+        for dir in ["log", "state", "table"] {
+            let dir = self.root.join(dir);
+            let entries = std::fs::read_dir(&dir).map_err(|source| Error::Read {
+                path: dir.clone(),
+                source,
+            })?;
+            for entry in entries.flatten() {
+                let path = entry.path();
+                if path.is_file() && !keep.contains(&path) {
+                    std::fs::remove_file(&path).map_err(write_error(&path))?;
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Writes generation `generation`'s state file (`state` sorted by security) and table file
+/// (`master`'s table).
+fn write_generation(
+    root: &Path,
+    generation: u64,
+    state: &[Stamped],
+    master: &SecurityMaster,
+) -> Result<(FileEntry, FileEntry)> {
+    let state_path = format!("state/{generation:06}.parquet");
+    let state_entry = FileEntry {
+        checksum: segment::write(&root.join(&state_path), state)?,
+        rows: state.len() as u64,
+        path: state_path,
+    };
+    let table_path = format!("table/{generation:06}.parquet");
+    let full = root.join(&table_path);
+    crate::parquet::write_master(&full, master)?;
+    let bytes = std::fs::read(&full).map_err(|source| Error::Read {
+        path: full.clone(),
+        source,
+    })?;
+    let table_entry = FileEntry {
+        checksum: Checksum::of(&bytes),
+        rows: master.num_rows() as u64,
+        path: table_path,
+    };
+    for dir in ["state", "table"] {
+        sync_dir(&root.join(dir))?;
+    }
+    Ok((state_entry, table_entry))
+}
+
+fn write_manifest(root: &Path, manifest: &Manifest) -> Result<()> {
+    let path = root.join(MANIFEST);
+    let text = serde_json::to_string_pretty(manifest).expect("a manifest is JSON");
+    atomic::write_file(&path, |w| {
+        use std::io::Write;
+        w.write_all(text.as_bytes()).map_err(write_error(&path))
+    })?;
+    sync_dir(root)
+}
+
+/// What `after` changes against `before` for the securities `ids`.
+fn diff(before: &SecurityMaster, after: &SecurityMaster, ids: &[i64]) -> IngestReport {
+    let old_columns = before.columns();
+    let new_columns = after.columns();
+    // For each attribute of `after`, its index in `before`.
+    let old_index: Vec<Option<usize>> = new_columns[KEY_COLUMNS.len()..]
+        .iter()
+        .map(|c| {
+            old_columns[KEY_COLUMNS.len()..]
+                .iter()
+                .position(|o| o.name() == c.name())
+        })
+        .collect();
+    let mut report = IngestReport {
+        batch: 0,
+        dry_run: false,
+        facts: 0,
+        securities: ids.len() as u64,
+        new_securities: 0,
+        periods_added: 0,
+        periods_split: 0,
+        periods_changed: 0,
+        new_columns: Vec::new(),
+        widened_columns: Vec::new(),
+        compacted: false,
+    };
+    for (c, old) in new_columns[KEY_COLUMNS.len()..].iter().zip(&old_index) {
+        match old {
+            None => report.new_columns.push(c.name().to_string()),
+            Some(o) if old_columns[KEY_COLUMNS.len() + o].value_type() != c.value_type() => {
+                if old_columns[KEY_COLUMNS.len() + o].value_type().is_some() {
+                    report.widened_columns.push(c.name().to_string());
+                }
+            }
+            Some(_) => {}
+        }
+    }
+    for &id in ids {
+        let mut old_rows: Vec<(NaiveDate, Vec<Value>)> = Vec::new();
+        let mut cursor = before.security_cursor(id);
+        while let Some(row) = cursor.next_row() {
+            old_rows.push((row.start(), row.to_vec()));
+        }
+        if old_rows.is_empty() {
+            report.new_securities += 1;
+        }
+        let mut cursor = after.security_cursor(id);
+        while let Some(row) = cursor.next_row() {
+            let start = row.start();
+            match old_rows.binary_search_by_key(&start, |(d, _)| *d) {
+                Ok(i) => {
+                    let old = &old_rows[i].1;
+                    let changed = old_index.iter().enumerate().any(|(a, o)| {
+                        let new = row.attribute(a);
+                        match o {
+                            Some(o) => !same(&old[*o], new),
+                            None => !new.is_null(),
+                        }
+                    });
+                    report.periods_changed += u64::from(changed);
+                }
+                Err(0) => report.periods_added += 1,
+                Err(_) => report.periods_split += 1,
+            }
+        }
+    }
+    report
+}
+
+/// Equal, counting an int and the float it widened to as the same value.
+fn same(old: &Value, new: &Value) -> bool {
+    match (old, new) {
+        (Value::Int(i), Value::Float(f)) => *i as f64 == *f,
+        _ => old == new,
+    }
+}
+
+/// The one writer's lock on a store: an exclusive `flock` on `writer.lock`, released when
+/// dropped or when the process dies, so a crashed writer never leaves the store locked.
+#[derive(Debug)]
+struct WriterLock {
+    _file: File,
+}
+
+impl WriterLock {
+    fn acquire(root: &Path, wait: bool) -> Result<WriterLock> {
+        if !Store::is_store(root) {
+            Store::open(root)?; // the "not a store" error
+        }
+        let path = root.join(LOCK);
+        let file = std::fs::OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(&path)
+            .map_err(write_error(&path))?;
+        if wait {
+            file.lock().map_err(write_error(&path))?;
+        } else {
+            match file.try_lock() {
+                Ok(()) => {}
+                Err(std::fs::TryLockError::WouldBlock) => {
+                    return Err(Error::Locked {
+                        path: root.to_path_buf(),
+                    });
+                }
+                Err(std::fs::TryLockError::Error(e)) => return Err(write_error(&path)(e)),
+            }
+        }
+        Ok(WriterLock { _file: file })
+    }
+}
+
+/// Now, from the system clock (without chrono's `clock` feature).
+fn now() -> DateTime<Utc> {
+    DateTime::<Utc>::from(std::time::SystemTime::now())
+}

@@ -1,0 +1,283 @@
+//! The persistent store: ingest, as-known-at, lineage, refusals and corruption.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use proptest::prelude::*;
+use secmaster_core::{Fact, Options, SecurityMaster, Value, sample, strategy};
+use secmaster_io::store::{IngestOptions, Store};
+
+fn d(s: &str) -> chrono::NaiveDate {
+    s.parse().unwrap()
+}
+
+/// Every file under `root`, by relative path, with its bytes.
+fn snapshot(root: &Path) -> BTreeMap<String, Vec<u8>> {
+    let mut out = BTreeMap::new();
+    for dir in ["", "log", "state", "table"] {
+        for entry in std::fs::read_dir(root.join(dir)).unwrap().flatten() {
+            if entry.path().is_file() {
+                let name = format!("{dir}/{}", entry.file_name().to_string_lossy());
+                out.insert(name, std::fs::read(entry.path()).unwrap());
+            }
+        }
+    }
+    out
+}
+
+fn ingest(
+    root: &Path,
+    facts: Vec<Fact>,
+) -> secmaster_io::Result<secmaster_io::store::IngestReport> {
+    Store::ingest_facts(root, facts, "test", &IngestOptions::default())
+}
+
+#[test]
+fn the_sample_trail_and_update_as_two_batches() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().join("store");
+    Store::init(&root, &Options::default()).unwrap();
+    let first = ingest(&root, sample::trail()).unwrap();
+    assert_eq!(
+        (first.batch, first.facts),
+        (1, sample::trail().len() as u64)
+    );
+    assert_eq!(first.new_securities, first.securities);
+    let second = ingest(&root, sample::update()).unwrap();
+    assert_eq!(second.batch, 2);
+
+    let store = Store::open(&root).unwrap();
+    let all: Vec<Fact> = sample::trail()
+        .into_iter()
+        .chain(sample::update())
+        .collect();
+    let built = SecurityMaster::build(all).unwrap();
+    assert_eq!(store.master().unwrap(), built);
+    assert_eq!(store.table().unwrap(), built.table());
+    assert_eq!(
+        store.master_after(1).unwrap(),
+        SecurityMaster::build(sample::trail()).unwrap()
+    );
+    assert_eq!(store.master_after(0).unwrap().num_rows(), 0);
+    assert!(store.master_after(3).is_err());
+    let batches = store.batches();
+    assert_eq!(batches.len(), 2);
+    assert!(batches[0].committed_at <= batches[1].committed_at);
+    assert_eq!(store.batch_at(batches[1].committed_at), 2);
+    assert_eq!(
+        store.batch_at(batches[0].committed_at - chrono::Duration::seconds(1)),
+        0
+    );
+}
+
+#[test]
+fn lineage_names_the_batch_that_set_each_value() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().join("s");
+    Store::init(&root, &Options::default()).unwrap();
+    ingest(
+        &root,
+        vec![
+            Fact::new(1, "ticker", "GRPH", d("2024-01-01")),
+            Fact::new(1, "name", "Graphite", d("2024-01-01")),
+        ],
+    )
+    .unwrap();
+    // A late correction of the ticker and a rename.
+    ingest(
+        &root,
+        vec![
+            Fact::new(1, "ticker", "GRPX", d("2024-01-01")),
+            Fact::new(1, "name", "Lenz", d("2024-03-22")),
+        ],
+    )
+    .unwrap();
+    let lineage = Store::open(&root).unwrap().lineage(1).unwrap();
+    let text: Vec<String> = lineage
+        .rows()
+        .map(|r| r.iter().map(Value::to_string).collect::<Vec<_>>().join(" "))
+        .collect();
+    assert_eq!(
+        text,
+        [
+            "2024-01-01 2024-03-22 ticker GRPX str 2024-01-01 2",
+            "2024-01-01 2024-03-22 name Graphite str 2024-01-01 1",
+            "2024-03-22 null ticker GRPX str 2024-01-01 2",
+            "2024-03-22 null name Lenz str 2024-03-22 2",
+        ]
+    );
+}
+
+#[test]
+fn a_dry_run_reports_and_writes_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().join("s");
+    Store::init(&root, &Options::default()).unwrap();
+    ingest(&root, sample::trail()).unwrap();
+    let before = snapshot(&root);
+    let late = vec![
+        Fact::new(1, "ticker", "OLD", d("2023-06-01")), // before the first period
+        Fact::new(1, "exchange", "XNAS", d("2024-03-25")), // splits a period, new column
+        Fact::new(99, "ticker", "NEW", d("2024-01-01")),
+    ];
+    let options = IngestOptions {
+        dry_run: true,
+        ..IngestOptions::default()
+    };
+    let report = Store::ingest_facts(&root, late.clone(), "late", &options).unwrap();
+    assert_eq!(snapshot(&root), before);
+    assert!(report.dry_run);
+    assert_eq!((report.securities, report.new_securities), (2, 1));
+    assert_eq!(report.new_columns, ["exchange"]);
+    assert_eq!((report.periods_added, report.periods_split), (2, 1));
+    let real = ingest(&root, late).unwrap();
+    assert_eq!(
+        (real.periods_added, real.periods_split, real.periods_changed),
+        (
+            report.periods_added,
+            report.periods_split,
+            report.periods_changed
+        )
+    );
+    assert!(!real.dry_run);
+}
+
+#[test]
+fn a_refused_batch_leaves_every_byte_as_it_was() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().join("s");
+    Store::init(&root, &Options::default()).unwrap();
+    ingest(&root, sample::trail()).unwrap();
+    let before = snapshot(&root);
+    // `ticker` holds strings: an int is a type conflict with the store (rule 8).
+    let err = ingest(
+        &root,
+        vec![
+            Fact::new(7, "ticker", "OK", d("2024-01-01")),
+            Fact::new(7, "ticker", 5, d("2024-02-01")),
+        ],
+    )
+    .unwrap_err();
+    let chain = format!("{err}: {}", std::error::Error::source(&err).unwrap());
+    assert!(
+        chain.contains("unchanged") && chain.contains("ticker"),
+        "{chain}"
+    );
+    assert_eq!(snapshot(&root), before);
+    // An empty attribute, and a malformed file, likewise.
+    assert!(ingest(&root, vec![Fact::new(7, "", 1, d("2024-01-01"))]).is_err());
+    let bad = dir.path().join("bad.csv");
+    std::fs::write(
+        &bad,
+        "security_id,attribute,value,effective_date\n1,x,1,notadate\n",
+    )
+    .unwrap();
+    let err = Store::ingest(&root, &[bad], &IngestOptions::default()).unwrap_err();
+    assert!(err.to_string().contains("bad.csv"), "{err}");
+    assert_eq!(snapshot(&root), before);
+}
+
+#[test]
+fn a_corrupt_file_is_named() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().join("s");
+    Store::init(&root, &Options::default()).unwrap();
+    ingest(&root, sample::trail()).unwrap();
+    let store = Store::open(&root).unwrap();
+    for entry in store.files().map(|e| e.path.clone()).collect::<Vec<_>>() {
+        let path = root.join(&entry);
+        let good = std::fs::read(&path).unwrap();
+        let mut bad = good.clone();
+        let middle = bad.len() / 2;
+        bad[middle] ^= 1;
+        std::fs::write(&path, &bad).unwrap();
+        let err = if entry.starts_with("state") {
+            store.master().unwrap_err()
+        } else {
+            store.table().unwrap_err()
+        };
+        assert!(
+            err.to_string().contains(&entry) && err.to_string().contains("corrupt"),
+            "{err}"
+        );
+        std::fs::write(&path, &good).unwrap();
+    }
+    assert!(store.master_after(1).is_ok());
+}
+
+#[test]
+fn a_second_writer_is_refused_while_the_first_holds_the_lock() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().join("s");
+    Store::init(&root, &Options::default()).unwrap();
+    let held = std::fs::OpenOptions::new()
+        .write(true)
+        .open(root.join("writer.lock"))
+        .unwrap();
+    held.lock().unwrap();
+    let err = ingest(&root, sample::trail()).unwrap_err();
+    assert!(err.to_string().contains("locked"), "{err}");
+    held.unlock().unwrap();
+    ingest(&root, sample::trail()).unwrap();
+}
+
+#[test]
+fn init_refuses_a_directory_with_files_and_open_refuses_a_non_store() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("x"), "").unwrap();
+    assert!(Store::init(dir.path(), &Options::default()).is_err());
+    let err = Store::open(dir.path()).unwrap_err();
+    assert!(err.to_string().contains("not a secmaster store"), "{err}");
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(24))]
+
+    /// For every prefix of batches, the store as known after it equals a build of exactly
+    /// those batches, and so does the current state (rule 6 across ingests, compactions
+    /// included).
+    #[test]
+    fn as_known_at_every_batch_equals_a_build_of_its_prefix(
+        trail in strategy::wide_trail(40),
+        cuts in proptest::collection::vec(0usize..40, 0..5),
+        compact_after in proptest::option::of(0usize..5),
+    ) {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path().join("s");
+        Store::init(&root, &Options::default()).unwrap();
+        let mut cuts: Vec<usize> = cuts.into_iter().map(|c| c.min(trail.len())).collect();
+        cuts.push(trail.len());
+        cuts.sort_unstable();
+        let mut start = 0;
+        let mut prefixes: Vec<Vec<Fact>> = Vec::new();
+        for (i, &end) in cuts.iter().enumerate() {
+            let batch = trail[start..end].to_vec();
+            start = end;
+            let mut prefix = prefixes.last().cloned().unwrap_or_default();
+            prefix.extend(batch.clone());
+            let expected = SecurityMaster::build(prefix.clone());
+            match ingest(&root, batch) {
+                Ok(_) => {
+                    let expected = expected.unwrap();
+                    let store = Store::open(&root).unwrap();
+                    prop_assert_eq!(store.master().unwrap(), expected.clone());
+                    prop_assert_eq!(store.table().unwrap(), expected.table());
+                    prefixes.push(prefix);
+                }
+                // A refused batch is refused by the build of the prefix too; the trail
+                // goes on without it.
+                Err(_) => prop_assert!(expected.is_err()),
+            }
+            if compact_after == Some(i) {
+                Store::compact(&root, false).unwrap();
+            }
+        }
+        let store = Store::open(&root).unwrap();
+        for (k, prefix) in prefixes.iter().enumerate() {
+            prop_assert_eq!(
+                store.master_after(k as u64 + 1).unwrap(),
+                SecurityMaster::build(prefix.clone()).unwrap()
+            );
+        }
+    }
+}
