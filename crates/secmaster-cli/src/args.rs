@@ -122,6 +122,34 @@ Examples:
   secmaster sql                                   the bundled sample, for SQLite
   secmaster sql facts.csv --dialect postgres --table securities > load.sql")]
     Sql(SqlArgs),
+    /// Create an empty store: a directory for a fact log and the table it makes
+    #[command(after_help = "\
+Examples:
+  secmaster init master.store
+  secmaster init master.store --priority asset_class,ticker,isin")]
+    Init(InitArgs),
+    /// Append a batch (one or more fact files) to a store and bring its table up to date
+    #[command(after_help = "\
+Examples:
+  secmaster ingest master.store vendor_a.csv vendor_b.jsonl
+  secmaster ingest master.store corrections.csv --dry-run
+  secmaster ingest master.store today.parquet --wait")]
+    Ingest(IngestArgs),
+    /// List a store's batches: number, commit time, sources, facts, log file and checksum
+    Log(StoreOutputArgs),
+    /// Which securities carried an attribute value on a date (e.g. a ticker, after changes)
+    #[command(after_help = "\
+Examples:
+  secmaster resolve master.store --where ticker=LENZ --on 2024-04-01
+  secmaster resolve master.store --where isin=US5260001066 --on 2023-12-31 --as-known-at 3")]
+    Resolve(ResolveArgs),
+    /// A security's periods in a store, with the fact and batch that set each value
+    #[command(after_help = "\
+Examples:
+  secmaster history master.store --security 1")]
+    History(HistoryArgs),
+    /// Rewrite a store's state and table as one file each (ingest does this when needed)
+    Compact(CompactArgs),
     /// Print a shell completion script
     #[command(after_help = "\
 Examples:
@@ -136,9 +164,10 @@ Examples:
 /// `secmaster build`.
 #[derive(Debug, Args)]
 pub(crate) struct BuildArgs {
-    /// Fact files (CSV, JSON Lines, Parquet) read as one trail in the order given, or a table
-    /// file secmaster wrote (Parquet, Arrow IPC, SQLite, CSV). A table keeps what changed,
-    /// not every fact: merging into it equals a rebuild unless a fact only re-asserted a value
+    /// Fact files (CSV, JSON Lines, Parquet) read as one trail in the order given, a table
+    /// file secmaster wrote (Parquet, Arrow IPC, SQLite, CSV), or a STORE. A table keeps what
+    /// changed, not every fact: merging into it equals a rebuild unless a fact only
+    /// re-asserted a value (a store keeps every fact, so merging into it is exact)
     #[arg(required = true, value_name = "FACTS")]
     pub(crate) facts: Vec<PathBuf>,
     #[command(flatten)]
@@ -155,7 +184,7 @@ pub(crate) struct PositionsArgs {
     /// Positions file: `security_id,quantity,date` (CSV, JSON Lines or Parquet)
     #[arg(value_name = "POSITIONS")]
     pub(crate) positions: PathBuf,
-    /// Fact files or a table file, as for `build`
+    /// Fact files, a table file or a store, as for `build`
     #[arg(required = true, value_name = "FACTS")]
     pub(crate) facts: Vec<PathBuf>,
     #[command(flatten)]
@@ -169,13 +198,135 @@ pub(crate) struct PositionsArgs {
     pub(crate) output: OutputArgs,
 }
 
-/// Later batches.
+/// Later batches, and the point in a store's history to read.
 #[derive(Debug, Args)]
 pub(crate) struct UpdateArgs {
     /// A later batch of facts, merged after the trail; repeat for several batches, merged in
     /// order
     #[arg(long = "update", value_name = "FACTS")]
     pub(crate) updates: Vec<PathBuf>,
+    /// Read a STORE as it stood after batch N, or after the last batch committed by a time
+    /// (RFC 3339, e.g. 2026-11-27T09:30:00Z) or by the end of a day (YYYY-MM-DD, UTC)
+    #[arg(long, value_name = "N|TIME", value_parser = parse_known_at)]
+    pub(crate) as_known_at: Option<KnownAt>,
+}
+
+/// A point in a store's history: after a batch, or as committed by a time.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum KnownAt {
+    Batch(u64),
+    Time(chrono::DateTime<chrono::Utc>),
+}
+
+fn parse_known_at(s: &str) -> Result<KnownAt, String> {
+    if let Ok(n) = s.parse::<u64>() {
+        return Ok(KnownAt::Batch(n));
+    }
+    if let Ok(t) = chrono::DateTime::parse_from_rfc3339(s) {
+        return Ok(KnownAt::Time(t.to_utc()));
+    }
+    if let Ok(day) = s.parse::<NaiveDate>() {
+        let end = day
+            .and_hms_milli_opt(23, 59, 59, 999)
+            .expect("a valid time");
+        return Ok(KnownAt::Time(end.and_utc()));
+    }
+    Err(format!(
+        "`{s}` is neither a batch number, an RFC 3339 time (2026-11-27T09:30:00Z) nor a date"
+    ))
+}
+
+/// `secmaster init`.
+#[derive(Debug, Args)]
+pub(crate) struct InitArgs {
+    /// The store's directory (created; must not exist or be empty)
+    #[arg(value_name = "STORE")]
+    pub(crate) store: PathBuf,
+    /// Attribute columns to show first, in this order (default: asset_class,ticker,name)
+    #[arg(long, value_name = "A,B,...", value_delimiter = ',')]
+    pub(crate) priority: Option<Vec<String>>,
+}
+
+/// `secmaster ingest`.
+#[derive(Debug, Args)]
+pub(crate) struct IngestArgs {
+    /// The store
+    #[arg(value_name = "STORE")]
+    pub(crate) store: PathBuf,
+    /// Fact files (CSV, JSON Lines, Parquet), read in order as one batch
+    #[arg(required = true, value_name = "FACTS")]
+    pub(crate) facts: Vec<PathBuf>,
+    /// Say what the batch would change, without writing anything
+    #[arg(long)]
+    pub(crate) dry_run: bool,
+    /// If another writer holds the store, wait for it instead of failing
+    #[arg(long)]
+    pub(crate) wait: bool,
+    /// Print the summary as `text` (default) or `json`
+    #[arg(long, value_enum, value_name = "FORMAT", default_value_t = ReportFormat::Text)]
+    pub(crate) report: ReportFormat,
+}
+
+/// How `ingest` prints its summary.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub(crate) enum ReportFormat {
+    /// A few lines for people
+    Text,
+    /// One JSON object
+    Json,
+}
+
+/// A store and where to print.
+#[derive(Debug, Args)]
+pub(crate) struct StoreOutputArgs {
+    /// The store
+    #[arg(value_name = "STORE")]
+    pub(crate) store: PathBuf,
+    #[command(flatten)]
+    pub(crate) output: OutputArgs,
+}
+
+/// `secmaster resolve`.
+#[derive(Debug, Args)]
+pub(crate) struct ResolveArgs {
+    /// The store
+    #[arg(value_name = "STORE")]
+    pub(crate) store: PathBuf,
+    /// The attribute and value to look for, as ATTRIBUTE=VALUE
+    #[arg(long = "where", value_name = "ATTR=VALUE")]
+    pub(crate) condition: String,
+    /// The day (YYYY-MM-DD)
+    #[arg(long, value_name = "DATE")]
+    pub(crate) on: NaiveDate,
+    /// Read the store as it stood after batch N or at a time, as for `build`
+    #[arg(long, value_name = "N|TIME", value_parser = parse_known_at)]
+    pub(crate) as_known_at: Option<KnownAt>,
+    #[command(flatten)]
+    pub(crate) output: OutputArgs,
+}
+
+/// `secmaster history`.
+#[derive(Debug, Args)]
+pub(crate) struct HistoryArgs {
+    /// The store
+    #[arg(value_name = "STORE")]
+    pub(crate) store: PathBuf,
+    /// The security
+    #[arg(long, value_name = "ID")]
+    pub(crate) security: i64,
+    #[command(flatten)]
+    pub(crate) output: OutputArgs,
+}
+
+/// `secmaster compact`.
+#[derive(Debug, Args)]
+pub(crate) struct CompactArgs {
+    /// The store
+    #[arg(value_name = "STORE")]
+    pub(crate) store: PathBuf,
+    /// If another writer holds the store, wait for it instead of failing
+    #[arg(long)]
+    pub(crate) wait: bool,
 }
 
 /// Which rows and columns to show.
@@ -261,7 +412,7 @@ pub(crate) struct ConvertArgs {
 /// `secmaster sql`.
 #[derive(Debug, Args)]
 pub(crate) struct SqlArgs {
-    /// Fact files or a table file, as for `build` (default: the bundled sample trail)
+    /// Fact files, a table file or a store, as for `build` (default: the bundled sample trail)
     #[arg(value_name = "FACTS")]
     pub(crate) facts: Vec<PathBuf>,
     #[command(flatten)]

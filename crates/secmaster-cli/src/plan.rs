@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use chrono::NaiveDate;
 use chrono::format::{Item, StrftimeItems};
 
-use crate::args::{self, Cli, Command, Dialect, Format};
+use crate::args::{self, Cli, Command, Dialect, Format, KnownAt, ReportFormat};
 use crate::error::Usage;
 
 /// What the process runs in: whether stdout and stderr are terminals, and how wide.
@@ -27,6 +27,12 @@ pub(crate) enum Plan {
     Generate(Generate),
     Convert(Convert),
     Sql(Sql),
+    Init(Init),
+    Ingest(Ingest),
+    Log(StoreOutput),
+    Resolve(Resolve),
+    History(History),
+    Compact { store: PathBuf, wait: bool },
     Completions(clap_complete::Shell),
 }
 
@@ -60,11 +66,55 @@ pub(crate) struct Demo {
     pub(crate) display: Display,
 }
 
-/// Fact files and later batches.
+/// Fact files and later batches, and the point in a store's history to read.
 #[derive(Debug, Clone)]
 pub(crate) struct Source {
     pub(crate) facts: Vec<PathBuf>,
     pub(crate) updates: Vec<PathBuf>,
+    pub(crate) known_at: Option<KnownAt>,
+}
+
+/// `secmaster init`.
+#[derive(Debug)]
+pub(crate) struct Init {
+    pub(crate) store: PathBuf,
+    pub(crate) priority: Option<Vec<String>>,
+}
+
+/// `secmaster ingest`.
+#[derive(Debug)]
+pub(crate) struct Ingest {
+    pub(crate) store: PathBuf,
+    pub(crate) facts: Vec<PathBuf>,
+    pub(crate) dry_run: bool,
+    pub(crate) wait: bool,
+    pub(crate) report: ReportFormat,
+}
+
+/// A store command that prints a table (`log`).
+#[derive(Debug)]
+pub(crate) struct StoreOutput {
+    pub(crate) store: PathBuf,
+    pub(crate) output: Output,
+}
+
+/// `secmaster resolve`.
+#[derive(Debug)]
+pub(crate) struct Resolve {
+    pub(crate) store: PathBuf,
+    pub(crate) attribute: String,
+    pub(crate) value: String,
+    pub(crate) on: NaiveDate,
+    pub(crate) known_at: Option<KnownAt>,
+    pub(crate) output: Output,
+}
+
+/// `secmaster history`.
+#[derive(Debug)]
+pub(crate) struct History {
+    pub(crate) store: PathBuf,
+    pub(crate) security: i64,
+    pub(crate) output: Output,
 }
 
 /// Which rows and columns to show.
@@ -205,8 +255,10 @@ pub(crate) fn resolve(cli: Cli, env: &Env) -> Result<Plan, Usage> {
         }
         Command::Sql(a) => Plan::Sql(Sql {
             source: if a.facts.is_empty() {
-                if !a.updates.updates.is_empty() {
-                    return Err(Usage::new("--update needs FACTS to merge into"));
+                if !a.updates.updates.is_empty() || a.updates.as_known_at.is_some() {
+                    return Err(Usage::new(
+                        "--update and --as-known-at need FACTS or a STORE",
+                    ));
                 }
                 None
             } else {
@@ -215,6 +267,50 @@ pub(crate) fn resolve(cli: Cli, env: &Env) -> Result<Plan, Usage> {
             dialect: a.dialect,
             table: a.table,
         }),
+        Command::Init(a) => Plan::Init(Init {
+            store: a.store,
+            priority: a.priority,
+        }),
+        Command::Ingest(a) => Plan::Ingest(Ingest {
+            store: a.store,
+            facts: a.facts,
+            dry_run: a.dry_run,
+            wait: a.wait,
+            report: a.report,
+        }),
+        Command::Log(a) => Plan::Log(StoreOutput {
+            store: a.store,
+            output: output(a.output, display, env)?,
+        }),
+        Command::Resolve(a) => {
+            let (attribute, value) = a
+                .condition
+                .split_once('=')
+                .filter(|(attribute, _)| !attribute.is_empty())
+                .ok_or_else(|| {
+                    Usage::new(format!(
+                        "--where `{}` is not ATTRIBUTE=VALUE, e.g. --where ticker=LENZ",
+                        a.condition
+                    ))
+                })?;
+            Plan::Resolve(Resolve {
+                store: a.store,
+                attribute: attribute.to_string(),
+                value: value.to_string(),
+                on: a.on,
+                known_at: a.as_known_at,
+                output: output(a.output, display, env)?,
+            })
+        }
+        Command::History(a) => Plan::History(History {
+            store: a.store,
+            security: a.security,
+            output: output(a.output, display, env)?,
+        }),
+        Command::Compact(a) => Plan::Compact {
+            store: a.store,
+            wait: a.wait,
+        },
         Command::Completions { shell } => Plan::Completions(shell),
     })
 }
@@ -263,6 +359,7 @@ fn source(facts: Vec<PathBuf>, updates: args::UpdateArgs) -> Source {
     Source {
         facts,
         updates: updates.updates,
+        known_at: updates.as_known_at,
     }
 }
 

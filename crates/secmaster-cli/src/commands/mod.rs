@@ -6,6 +6,7 @@ mod convert;
 mod demo;
 mod generate;
 mod sql;
+mod store;
 
 use std::io::Write;
 use std::path::Path;
@@ -27,6 +28,12 @@ pub(crate) fn run(plan: Plan, out: &mut dyn Write, env: &Env) -> Result<()> {
         Plan::Generate(p) => generate::run(&p, out, env),
         Plan::Convert(p) => convert::run(&p, out),
         Plan::Sql(p) => sql::run(&p, out, env),
+        Plan::Init(p) => store::init(&p, out),
+        Plan::Ingest(p) => store::ingest(&p, out, env),
+        Plan::Log(p) => store::log(&p, out),
+        Plan::Resolve(p) => store::resolve(&p, out, env),
+        Plan::History(p) => store::history(&p, out),
+        Plan::Compact { store, wait } => store::compact(&store, wait, out),
         Plan::Completions(shell) => {
             let mut command = <crate::args::Cli as clap::CommandFactory>::command();
             clap_complete::generate(shell, &mut command, "secmaster", out);
@@ -42,9 +49,27 @@ pub(crate) fn run(plan: Plan, out: &mut dyn Write, env: &Env) -> Result<()> {
 pub(crate) fn load(source: &Source, env: &Env) -> Result<SecurityMaster> {
     let progress = Progress::spinner(env, String::new());
     let mut master: Option<SecurityMaster> = None;
+    let mut stores = 0;
     for path in &source.facts {
         progress.set_message(format!("reading {}", path.display()));
+        if secmaster_io::store::Store::is_store(path) {
+            stores += 1;
+            let known = store::master(path, source.known_at)?;
+            master = Some(match master {
+                None => known,
+                Some(mut m) => {
+                    let context = || format!("cannot merge store `{}`", path.display());
+                    m.merge(known.facts().collect::<Vec<_>>())
+                        .with_context(context)?;
+                    m
+                }
+            });
+            continue;
+        }
         master = Some(add(master, path, "cannot build the master from")?);
+    }
+    if stores == 0 && source.known_at.is_some() {
+        return Err(Usage::new("--as-known-at reads a store; none of the FACTS is one").into());
     }
     let mut master = master.unwrap_or_default();
     for path in &source.updates {

@@ -753,7 +753,7 @@ fn diff(before: &SecurityMaster, after: &SecurityMaster, ids: &[i64]) -> IngestR
         let mut old_rows: Vec<(NaiveDate, Vec<Value>)> = Vec::new();
         let mut cursor = before.security_cursor(id);
         while let Some(row) = cursor.next_row() {
-            old_rows.push((row.start(), row.to_vec()));
+            old_rows.push((row.start(), row.attributes().cloned().collect()));
         }
         if old_rows.is_empty() {
             report.new_securities += 1;

@@ -140,6 +140,12 @@ fn a_dry_run_reports_and_writes_nothing() {
         )
     );
     assert!(!real.dry_run);
+    // A late correction of one ticker changes the periods it is carried into, no others.
+    let fix = ingest(&root, vec![Fact::new(1, "ticker", "LNZ", d("2024-03-22"))]).unwrap();
+    assert_eq!(
+        (fix.periods_added, fix.periods_split, fix.periods_changed),
+        (0, 0, 3)
+    );
 }
 
 #[test]

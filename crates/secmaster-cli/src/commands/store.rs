@@ -1,0 +1,174 @@
+//! The store commands: `init`, `ingest`, `log`, `resolve`, `history`, `compact`, and
+//! reading a store where FACTS are expected.
+
+use std::io::Write;
+use std::path::Path;
+
+use anyhow::{Context, Result};
+use secmaster_core::{Column, Options, SecurityMaster, Table, Value, ValueType};
+use secmaster_io::store::{IngestOptions, IngestReport, Store};
+
+use crate::args::{KnownAt, ReportFormat};
+use crate::error::Usage;
+use crate::output::emit;
+use crate::plan::{Env, History, Ingest, Init, Resolve, StoreOutput};
+use crate::progress::Progress;
+
+/// The master of the store at `path`: current, or as known at a batch or time.
+pub(crate) fn master(path: &Path, known_at: Option<KnownAt>) -> Result<SecurityMaster> {
+    Ok(Store::read(path, |store| match known_at {
+        None => store.master(),
+        Some(KnownAt::Batch(n)) => store.master_after(n),
+        Some(KnownAt::Time(t)) => store.master_after(store.batch_at(t)),
+    })?)
+}
+
+pub(crate) fn init(plan: &Init, out: &mut dyn Write) -> Result<()> {
+    let options = match &plan.priority {
+        Some(p) => Options::default().with_priority(p.iter().map(String::as_str)),
+        None => Options::default(),
+    };
+    Store::init(&plan.store, &options)?;
+    writeln!(out, "created store {}", plan.store.display())?;
+    Ok(())
+}
+
+pub(crate) fn ingest(plan: &Ingest, out: &mut dyn Write, env: &Env) -> Result<()> {
+    let progress = Progress::spinner(env, format!("ingesting into {}", plan.store.display()));
+    let options = IngestOptions {
+        wait: plan.wait,
+        dry_run: plan.dry_run,
+        ..IngestOptions::default()
+    };
+    let report = Store::ingest(&plan.store, &plan.facts, &options)?;
+    drop(progress);
+    match plan.report {
+        ReportFormat::Json => writeln!(out, "{}", serde_json::to_string(&report)?)?,
+        ReportFormat::Text => write_report(out, &report)?,
+    }
+    Ok(())
+}
+
+fn write_report(out: &mut dyn Write, r: &IngestReport) -> Result<()> {
+    let verb = if r.dry_run { "would add" } else { "added" };
+    writeln!(
+        out,
+        "batch {}: {verb} {} facts about {} securities ({} new)",
+        r.batch, r.facts, r.securities, r.new_securities
+    )?;
+    writeln!(
+        out,
+        "periods: {} added, {} split, {} changed",
+        r.periods_added, r.periods_split, r.periods_changed
+    )?;
+    if !r.new_columns.is_empty() {
+        writeln!(out, "new columns: {}", r.new_columns.join(", "))?;
+    }
+    if !r.widened_columns.is_empty() {
+        writeln!(
+            out,
+            "columns widened to float: {}",
+            r.widened_columns.join(", ")
+        )?;
+    }
+    if r.dry_run {
+        writeln!(out, "dry run: nothing written")?;
+    } else if r.compacted {
+        writeln!(out, "state and table compacted")?;
+    }
+    Ok(())
+}
+
+pub(crate) fn log(plan: &StoreOutput, out: &mut dyn Write) -> Result<()> {
+    let store = Store::open(&plan.store)?;
+    let text = Some(ValueType::Str);
+    let columns = vec![
+        Column::new("batch", Some(ValueType::Int)),
+        Column::new("committed_at", text),
+        Column::new("facts", Some(ValueType::Int)),
+        Column::new("sources", text),
+        Column::new("log", text),
+        Column::new("xxh3", text),
+    ];
+    let rows = store
+        .batches()
+        .iter()
+        .map(|b| {
+            vec![
+                Value::Int(b.number as i64),
+                Value::from(
+                    b.committed_at
+                        .to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
+                ),
+                Value::Int(b.facts as i64),
+                Value::from(b.sources.join(" ")),
+                Value::from(b.log.path.as_str()),
+                Value::from(b.log.checksum.xxh3.as_str()),
+            ]
+        })
+        .collect();
+    emit(&Table::new(columns, 1, rows)?, &plan.output, out)
+}
+
+pub(crate) fn resolve(plan: &Resolve, out: &mut dyn Write, env: &Env) -> Result<()> {
+    let progress = Progress::spinner(env, format!("reading {}", plan.store.display()));
+    let master = master(&plan.store, plan.known_at)?;
+    drop(progress);
+    let table = master.as_of(plan.on);
+    let column = table.column_index(&plan.attribute).ok_or_else(|| {
+        let names: Vec<&str> = table.attributes().iter().map(Column::name).collect();
+        Usage::new(format!(
+            "--where: the store has no attribute `{}`; it has: {}",
+            plan.attribute,
+            names.join(", ")
+        ))
+    })?;
+    let ty = table.columns()[column].value_type();
+    let wanted = parse(&plan.value, ty).ok_or_else(|| {
+        Usage::new(format!(
+            "--where: `{}` is not a value of `{}`, a {} column",
+            plan.value,
+            plan.attribute,
+            ty.map_or("null", ValueType::name)
+        ))
+    })?;
+    let found = table.filter(|row| row[column] == wanted);
+    if found.is_empty() {
+        anyhow::bail!(
+            "no security carried {}={} on {}",
+            plan.attribute,
+            plan.value,
+            plan.on
+        );
+    }
+    emit(&found, &plan.output, out)
+}
+
+/// `text` as a value of a column of type `ty`.
+fn parse(text: &str, ty: Option<ValueType>) -> Option<Value> {
+    Some(match ty? {
+        ValueType::Str => Value::from(text),
+        ValueType::Int => Value::Int(text.parse().ok()?),
+        ValueType::Float => Value::Float(text.parse().ok()?),
+        ValueType::Bool => Value::Bool(text.parse().ok()?),
+        ValueType::Date => Value::Date(text.parse().ok()?),
+    })
+}
+
+pub(crate) fn history(plan: &History, out: &mut dyn Write) -> Result<()> {
+    let lineage = Store::read(&plan.store, |s| s.lineage(plan.security))?;
+    if lineage.is_empty() {
+        anyhow::bail!(
+            "store `{}` has no facts about security {}",
+            plan.store.display(),
+            plan.security
+        );
+    }
+    emit(&lineage, &plan.output, out)
+}
+
+pub(crate) fn compact(store: &Path, wait: bool, out: &mut dyn Write) -> Result<()> {
+    Store::compact(store, wait).with_context(|| format!("cannot compact `{}`", store.display()))?;
+    writeln!(out, "compacted {}", store.display())?;
+    Ok(())
+}
