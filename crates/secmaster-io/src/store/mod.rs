@@ -696,7 +696,9 @@ fn write_generation(
         rows: master.num_rows() as u64,
         path: table_path,
     };
-    for dir in ["state", "table"] {
+    // The renames of this commit's files (the log segment's too) must be durable before
+    // the manifest that lists them is.
+    for dir in ["log", "state", "table"] {
         sync_dir(&root.join(dir))?;
     }
     Ok((state_entry, table_entry))
