@@ -301,6 +301,9 @@ pub(crate) struct ResolveArgs {
     /// Read the store as it stood after batch N or at a time, as for `build`
     #[arg(long, value_name = "N|TIME", value_parser = parse_known_at)]
     pub(crate) as_known_at: Option<KnownAt>,
+    /// Only these attribute columns, in this order (the key columns always stay)
+    #[arg(long, value_name = "A,B,...", value_delimiter = ',')]
+    pub(crate) columns: Vec<String>,
     #[command(flatten)]
     pub(crate) output: OutputArgs,
 }

@@ -106,6 +106,7 @@ pub(crate) struct Resolve {
     pub(crate) value: String,
     pub(crate) on: NaiveDate,
     pub(crate) known_at: Option<KnownAt>,
+    pub(crate) view: View,
     pub(crate) output: Output,
 }
 
@@ -299,6 +300,10 @@ pub(crate) fn resolve(cli: Cli, env: &Env) -> Result<Plan, Usage> {
                 value: value.to_string(),
                 on: a.on,
                 known_at: a.as_known_at,
+                view: View {
+                    columns: a.columns.into_iter().filter(|c| !c.is_empty()).collect(),
+                    ..View::default()
+                },
                 output: output(a.output, display, env)?,
             })
         }

@@ -141,7 +141,7 @@ pub(crate) fn resolve(plan: &Resolve, out: &mut dyn Write, env: &Env) -> Result<
             plan.on
         );
     }
-    emit(&found, &plan.output, out)
+    emit(&super::narrow(found, &plan.view, false)?, &plan.output, out)
 }
 
 /// `text` as a value of a column of type `ty`.
