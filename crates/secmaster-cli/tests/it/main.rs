@@ -8,6 +8,7 @@ mod examples;
 mod facts;
 mod generate;
 mod help;
+mod store;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
