@@ -227,7 +227,7 @@ fn parse_known_at(s: &str) -> Result<KnownAt, String> {
     }
     if let Ok(day) = s.parse::<NaiveDate>() {
         let end = day
-            .and_hms_milli_opt(23, 59, 59, 999)
+            .and_hms_nano_opt(23, 59, 59, 999_999_999)
             .expect("a valid time");
         return Ok(KnownAt::Time(end.and_utc()));
     }

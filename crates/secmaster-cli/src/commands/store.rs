@@ -98,7 +98,7 @@ pub(crate) fn log(plan: &StoreOutput, out: &mut dyn Write) -> Result<()> {
                 Value::Int(b.number as i64),
                 Value::from(
                     b.committed_at
-                        .to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
+                        .to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true),
                 ),
                 Value::Int(b.facts as i64),
                 Value::from(b.sources.join(" ")),

@@ -607,10 +607,6 @@ fn a_day_in_the_life_log_and_as_known_at() {
 /// a time; the time `log` shows for a batch should therefore read the store as it stood
 /// after that batch.
 #[test]
-#[ignore = "bug: `log` prints committed_at truncated to milliseconds (commands/store.rs, \
-            SecondsFormat::Millis) while the manifest keeps nanoseconds and Store::batch_at \
-            compares against them, so --as-known-at <a batch's logged time> reads the batch \
-            before it"]
 fn as_known_at_the_logged_commit_time_includes_that_batch() {
     let dir = temp();
     let dir = dir.path();
