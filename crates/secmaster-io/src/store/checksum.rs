@@ -1,14 +1,18 @@
 //! File checksums: XXH3-64 over the whole file, written as 16 hex digits (what
 //! `xxhsum -H3 FILE` prints), computed while a file is written and checked before it is read.
 
+use std::fs::File;
 use std::hash::Hasher;
-use std::io::Write;
+use std::io::{Read, Write};
 use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 use twox_hash::XxHash3_64;
 
 use crate::{Error, Result};
+
+/// The block a streamed check reads at a time: small enough to stay in cache.
+const BLOCK: usize = 256 * 1024;
 
 /// The checksum and length of a file.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -34,11 +38,7 @@ impl Checksum {
         if &found == self {
             return Ok(());
         }
-        Err(Error::Checksum {
-            path: path.to_path_buf(),
-            expected: format!("{} ({} bytes)", self.xxh3, self.bytes),
-            found: format!("{} ({} bytes)", found.xxh3, found.bytes),
-        })
+        Err(self.mismatch(&found, path))
     }
 
     /// Reads the file at `path` whole, checked against this checksum.
@@ -49,6 +49,45 @@ impl Checksum {
         })?;
         self.verify(&data, path)?;
         Ok(data)
+    }
+
+    /// Checks the file at `path` against this checksum, streaming it through the hash a
+    /// block at a time (never whole in memory).
+    pub(crate) fn check(&self, path: &Path) -> Result<()> {
+        let read_error = |source| Error::Read {
+            path: path.to_path_buf(),
+            source,
+        };
+        let mut file = File::open(path).map_err(read_error)?;
+        let mut hasher = XxHash3_64::with_seed(0);
+        let mut bytes = 0u64;
+        let mut block = vec![0; BLOCK];
+        loop {
+            let n = match file.read(&mut block) {
+                Ok(0) => break,
+                Ok(n) => n,
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+                Err(e) => return Err(read_error(e)),
+            };
+            hasher.write(&block[..n]);
+            bytes += n as u64;
+        }
+        let found = Checksum {
+            xxh3: format!("{:016x}", hasher.finish()),
+            bytes,
+        };
+        if &found != self {
+            return Err(self.mismatch(&found, path));
+        }
+        Ok(())
+    }
+
+    fn mismatch(&self, found: &Checksum, path: &Path) -> Error {
+        Error::Checksum {
+            path: path.to_path_buf(),
+            expected: format!("{} ({} bytes)", self.xxh3, self.bytes),
+            found: format!("{} ({} bytes)", found.xxh3, found.bytes),
+        }
     }
 }
 

@@ -68,9 +68,15 @@ const LOCK: &str = "writer.lock";
 const FORMAT: &str = "secmaster-store";
 const VERSION: u32 = 1;
 /// Compact once the delta files hold more than this share of the rows of the first file.
+///
+/// A compaction costs about a build of the whole store; an ingest consults every delta
+/// file (a few milliseconds each: footer, bloom filter, page index, a few pages). The two
+/// limits trade one against the other: at 10M facts, 1,000-fact batches make delta files
+/// of about 1% of the base each, so this share compacts every ~40 ingests (BENCHMARKS.md,
+/// "Store ingest").
 const COMPACT_SHARE: f64 = 0.5;
 /// ... or once there are this many state files.
-const COMPACT_FILES: usize = 16;
+const COMPACT_FILES: usize = 64;
 /// The environment variable of the crash-safety tests: set to `log`, `files` or
 /// `manifest`, an ingest aborts the process right after that step.
 pub const CRASH_AFTER: &str = "SECMASTER_STORE_CRASH_AFTER";
@@ -339,17 +345,57 @@ impl Store {
 
     /// The facts in force of the securities `ids` (sorted; all when `None`), each with
     /// the batch that set it, from the newest state file that holds each security.
+    ///
+    /// Every file is checked against its checksum. For a few securities the check streams
+    /// each file through the hash on a second thread while this one reads just the pages
+    /// it needs; a mismatch is the error even if the read failed first.
     fn facts_of(&self, ids: Option<&[i64]>) -> Result<Vec<Stamped>> {
+        let files: Vec<(PathBuf, &FileEntry)> = self
+            .manifest
+            .state
+            .iter()
+            .rev()
+            .map(|e| (self.root.join(&e.path), e))
+            .collect();
+        let parts: Vec<Vec<Stamped>> = match ids {
+            None => files
+                .iter()
+                .map(|(path, e)| segment::read(path, &e.checksum))
+                .collect::<Result<_>>()?,
+            Some(ids) => std::thread::scope(|scope| {
+                let check = scope.spawn(|| {
+                    files
+                        .iter()
+                        .try_for_each(|(path, e)| e.checksum.check(path))
+                });
+                let parts = files
+                    .iter()
+                    .map(|(path, e)| segment::read_unchecked(path, &e.checksum, ids))
+                    .collect::<Result<Vec<_>>>();
+                check.join().expect("a checksum does not panic")?;
+                parts
+            })?,
+        };
         let mut seen: HashSet<i64> = HashSet::new();
         let mut out = Vec::new();
-        for entry in self.manifest.state.iter().rev() {
-            let path = self.root.join(&entry.path);
-            let facts = segment::read(&path, &entry.checksum, ids)?;
+        for facts in parts {
             let mut here = HashSet::new();
+            // A file lists a security's facts together: look each security up once.
+            let mut last: Option<(i64, bool)> = None;
             for stamped in facts {
                 let id = stamped.0.security_id();
-                if !seen.contains(&id) {
-                    here.insert(id);
+                let newest = match last {
+                    Some((l, newest)) if l == id => newest,
+                    _ => {
+                        let newest = !seen.contains(&id);
+                        if newest {
+                            here.insert(id);
+                        }
+                        last = Some((id, newest));
+                        newest
+                    }
+                };
+                if newest {
                     out.push(stamped);
                 }
             }
@@ -429,7 +475,7 @@ impl Store {
             .take_while(|b| b.number <= batch)
         {
             let path = self.root.join(&b.log.path);
-            let facts = segment::read(&path, &b.log.checksum, None)?;
+            let facts = segment::read(&path, &b.log.checksum)?;
             master
                 .merge(facts.into_iter().map(|(f, _)| f))
                 .map_err(|e| self.corrupt(&b.log.path, e))?;
@@ -534,7 +580,9 @@ impl Store {
         ids.sort_unstable();
         ids.dedup();
 
-        let old = store.facts_of(Some(&ids))?;
+        let mut old = store.facts_of(Some(&ids))?;
+        // In key order, so that a fact in force finds the batch that set it by a search.
+        old.sort_unstable_by(|(a, _), (b, _)| key(a).cmp(&key(b)));
         let mut before = store.empty_master()?;
         before
             .merge(old.iter().map(|(f, _)| f.clone()))
@@ -565,12 +613,20 @@ impl Store {
         crash_point("log");
 
         // The touched securities' facts in force, each with the batch that set it.
-        let mut set_by: HashMap<(i64, &str, NaiveDate), u64> = HashMap::new();
-        for (f, b) in old.iter().chain(&stamped) {
-            set_by.insert((f.security_id(), f.attribute(), f.effective_date()), *b);
-        }
+        // A fact in force is the batch's if the batch has its key (the batch arrived last),
+        // else the one of `old` with its key.
+        let in_batch: HashSet<(i64, &str, NaiveDate)> =
+            stamped.iter().map(|(f, _)| key(f)).collect();
         let stamp = |f: Fact| {
-            let b = set_by[&(f.security_id(), f.attribute(), f.effective_date())];
+            let k = key(&f);
+            let b = if in_batch.contains(&k) {
+                number
+            } else {
+                let i = old
+                    .binary_search_by(|(o, _)| key(o).cmp(&k))
+                    .expect("a fact in force not in the batch is an old one");
+                old[i].1
+            };
             (f, b)
         };
         let mut manifest = store.manifest.clone();
@@ -619,7 +675,12 @@ impl Store {
         });
         write_manifest(root, &manifest)?;
         crash_point("manifest");
-        Store::open(root)?.remove_leftovers()?;
+        Store {
+            root: root.to_path_buf(),
+            manifest,
+            schema: store.schema,
+        }
+        .remove_leftovers()?;
         Ok(report)
     }
 
@@ -679,14 +740,22 @@ fn write_generation(
     master: &SecurityMaster,
 ) -> Result<(FileEntry, FileEntry)> {
     let state_path = format!("state/{generation:06}.parquet");
+    let table_path = format!("table/{generation:06}.parquet");
+    let full = root.join(&table_path);
+    // The two files at once: the state file's encoding runs beside the table's.
+    let state_checksum = std::thread::scope(|scope| {
+        let state_file = scope.spawn(|| segment::write(&root.join(&state_path), state));
+        let table = crate::parquet::write_master(&full, master);
+        let state_checksum = state_file
+            .join()
+            .expect("a state file's writer does not panic");
+        table.and(state_checksum)
+    })?;
     let state_entry = FileEntry {
-        checksum: segment::write(&root.join(&state_path), state)?,
+        checksum: state_checksum,
         rows: state.len() as u64,
         path: state_path,
     };
-    let table_path = format!("table/{generation:06}.parquet");
-    let full = root.join(&table_path);
-    crate::parquet::write_master(&full, master)?;
     let bytes = std::fs::read(&full).map_err(|source| Error::Read {
         path: full.clone(),
         source,
@@ -752,31 +821,35 @@ fn diff(before: &SecurityMaster, after: &SecurityMaster, ids: &[i64]) -> IngestR
         }
     }
     for &id in ids {
-        let mut old_rows: Vec<(NaiveDate, Vec<Value>)> = Vec::new();
-        let mut cursor = before.security_cursor(id);
-        while let Some(row) = cursor.next_row() {
-            old_rows.push((row.start(), row.attributes().cloned().collect()));
-        }
-        if old_rows.is_empty() {
+        // Both securities' rows in date order, side by side: each new row either starts
+        // where an old one did (changed or not), or before every old one (added), or
+        // inside an old one (split).
+        let mut old = before.security_cursor(id);
+        let mut new = after.security_cursor(id);
+        let mut old_row = old.next_row();
+        if old_row.is_none() {
             report.new_securities += 1;
         }
-        let mut cursor = after.security_cursor(id);
-        while let Some(row) = cursor.next_row() {
+        let mut passed = 0u64; // old rows that start before the current new row
+        while let Some(row) = new.next_row() {
             let start = row.start();
-            match old_rows.binary_search_by_key(&start, |(d, _)| *d) {
-                Ok(i) => {
-                    let old = &old_rows[i].1;
-                    let changed = old_index.iter().enumerate().any(|(a, o)| {
+            while old_row.is_some_and(|o| o.start() < start) {
+                passed += 1;
+                old_row = old.next_row();
+            }
+            match old_row {
+                Some(o) if o.start() == start => {
+                    let changed = old_index.iter().enumerate().any(|(a, i)| {
                         let new = row.attribute(a);
-                        match o {
-                            Some(o) => !same(&old[*o], new),
+                        match i {
+                            Some(i) => !same(o.attribute(*i), new),
                             None => !new.is_null(),
                         }
                     });
                     report.periods_changed += u64::from(changed);
                 }
-                Err(0) => report.periods_added += 1,
-                Err(_) => report.periods_split += 1,
+                _ if passed == 0 => report.periods_added += 1,
+                _ => report.periods_split += 1,
             }
         }
     }
@@ -827,7 +900,53 @@ impl WriterLock {
     }
 }
 
+/// A fact's key: of those with the same, the last to arrive is in force.
+fn key(f: &Fact) -> (i64, &str, NaiveDate) {
+    (f.security_id(), f.attribute(), f.effective_date())
+}
+
 /// Now, from the system clock (without chrono's `clock` feature).
 fn now() -> DateTime<Utc> {
     DateTime::<Utc>::from(std::time::SystemTime::now())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use secmaster_core::sample;
+
+    /// An ingest reads just a few pages of a state file, but still checks the whole file:
+    /// a damaged one is an error naming it, and nothing is written.
+    #[test]
+    fn an_ingest_refuses_a_damaged_state_file_and_names_it() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path().join("s");
+        Store::init(&root, &Options::default()).unwrap();
+        let options = IngestOptions::default();
+        Store::ingest_facts(&root, sample::trail(), "trail", &options).unwrap();
+        let state = Store::open(&root).unwrap().manifest.state[0].path.clone();
+        let path = root.join(&state);
+        let good = std::fs::read(&path).unwrap();
+        let manifest = std::fs::read(root.join(MANIFEST)).unwrap();
+        let flipped = |at: usize| {
+            let mut bad = good.clone();
+            bad[at] ^= 1;
+            bad
+        };
+        for bad in [
+            flipped(good.len() / 2),
+            flipped(good.len() - 20), // the footer
+            good[..good.len() - 1].to_vec(),
+        ] {
+            std::fs::write(&path, &bad).unwrap();
+            let err = Store::ingest_facts(&root, sample::update(), "update", &options)
+                .unwrap_err()
+                .to_string();
+            assert!(err.contains(&state) && err.contains("corrupt"), "{err}");
+            assert_eq!(std::fs::read(root.join(MANIFEST)).unwrap(), manifest);
+            assert_eq!(std::fs::read_dir(root.join("log")).unwrap().count(), 1);
+        }
+        std::fs::write(&path, &good).unwrap();
+        Store::ingest_facts(&root, sample::update(), "update", &options).unwrap();
+    }
 }

@@ -7,11 +7,16 @@
 //! matches its type (all null for a retraction), then `batch` int64. Typed columns keep
 //! every value exact (no float goes through text) and let any Arrow tool filter by value.
 //!
-//! Pages are small (1,024 rows) and carry a page index, so a reader that wants a few
-//! securities of a sorted state file decodes only the pages that hold them.
+//! Pages are small (1,024 rows) and carry a page index, and `security_id` a bloom filter,
+//! so a reader that wants a few securities of a sorted state file decodes only the pages
+//! that hold them, and passes over a delta file that holds none. Only the few-valued
+//! columns (`effective_date`, `attribute`, `batch`) are dictionary-encoded: a reader of a
+//! few pages of a row group would otherwise decode every column's whole dictionary first.
 
 use std::collections::HashMap;
-use std::io::Write;
+use std::fs::File;
+use std::io::{Read, Write};
+use std::os::unix::fs::FileExt;
 use std::path::Path;
 use std::sync::{Arc, LazyLock};
 
@@ -20,18 +25,21 @@ use arrow_array::builder::{
 };
 use arrow_array::cast::AsArray;
 use arrow_array::types::{Date32Type, Float64Type, Int64Type};
-use arrow_array::{Array, ArrayRef, RecordBatch};
+use arrow_array::{Array, ArrayRef, BooleanArray, RecordBatch};
 use arrow_schema::{DataType, Field, Schema, SchemaRef};
 use bytes::Bytes;
 use chrono::NaiveDate;
-use parquet::arrow::ArrowWriter;
 use parquet::arrow::arrow_reader::{
-    ArrowReaderOptions, ParquetRecordBatchReaderBuilder, RowSelection, RowSelector,
+    ArrowPredicateFn, ArrowReaderOptions, ParquetRecordBatchReaderBuilder, RowFilter, RowSelection,
+    RowSelector,
 };
+use parquet::arrow::{ArrowWriter, ProjectionMask};
 use parquet::basic::{Compression, ZstdLevel};
 use parquet::file::metadata::PageIndexPolicy;
 use parquet::file::page_index::column_index::ColumnIndexMetaData;
-use parquet::file::properties::WriterProperties;
+use parquet::file::properties::{EnabledStatistics, WriterProperties};
+use parquet::file::reader::{ChunkReader, Length};
+use parquet::schema::types::ColumnPath;
 use secmaster_core::{Fact, Value};
 
 use super::checksum::{Checksum, HashingWriter};
@@ -43,6 +51,10 @@ pub(crate) type Stamped = (Fact, u64);
 
 /// Rows a page holds: small enough that reading a few securities decodes little.
 const PAGE_ROWS: usize = 1024;
+/// The columns with few distinct values, dictionary-encoded.
+const DICTIONARY_COLUMNS: [&str; 3] = ["effective_date", "attribute", "batch"];
+/// The false-positive rate of the security-id bloom filters.
+const BLOOM_FPP: f64 = 0.01;
 /// Rows per record batch written.
 const WRITE_ROWS: usize = 65_536;
 
@@ -137,13 +149,31 @@ fn record_batch(rows: &[Stamped]) -> RecordBatch {
 /// Writes `rows` to `path` whole or not at all (a synced temporary file renamed into place),
 /// returning the file's checksum.
 pub(crate) fn write(path: &Path, rows: &[Stamped]) -> Result<Checksum> {
-    let props = WriterProperties::builder()
+    let mut props = WriterProperties::builder()
         .set_compression(Compression::ZSTD(
             ZstdLevel::try_new(1).expect("level 1 is valid"),
         ))
         .set_data_page_row_count_limit(PAGE_ROWS)
         .set_write_batch_size(PAGE_ROWS)
-        .build();
+        // Page statistics (the column index) only where a reader selects pages by them.
+        .set_statistics_enabled(EnabledStatistics::Chunk)
+        .set_column_statistics_enabled(ColumnPath::from("security_id"), EnabledStatistics::Page)
+        // No dictionaries but for the few-valued columns: a reader of a few pages of a
+        // row group would otherwise decode each column's whole dictionary page first.
+        .set_dictionary_enabled(false)
+        // A bloom filter of the security ids, so that a reader of a few securities passes
+        // over a delta file (or row group) that holds none of them, and reads of one that
+        // does only the pages of those it holds. Sized for the rows, folded down to fit.
+        .set_column_bloom_filter_enabled(ColumnPath::from("security_id"), true)
+        .set_column_bloom_filter_fpp(ColumnPath::from("security_id"), BLOOM_FPP)
+        .set_column_bloom_filter_max_ndv(
+            ColumnPath::from("security_id"),
+            rows.len().clamp(1, 1 << 20) as u64,
+        );
+    for column in DICTIONARY_COLUMNS {
+        props = props.set_column_dictionary_enabled(ColumnPath::from(column), true);
+    }
+    let props = props.build();
     let mut checksum = None;
     atomic::write_file(path, |out| {
         let mut writer = ArrowWriter::try_new(HashingWriter::new(out), SCHEMA.clone(), Some(props))
@@ -164,30 +194,90 @@ pub(crate) fn write(path: &Path, rows: &[Stamped]) -> Result<Checksum> {
     Ok(checksum.expect("a written file has a checksum"))
 }
 
-/// Reads a file written by [`write`] after checking it against `expected`; with `only`
-/// (sorted security ids), just the facts of those securities, decoding only the pages
-/// whose security-id range meets one of them.
-pub(crate) fn read(path: &Path, expected: &Checksum, only: Option<&[i64]>) -> Result<Vec<Stamped>> {
-    let bytes = expected.read(path)?;
-    let policy = if only.is_some() {
-        PageIndexPolicy::Optional
-    } else {
-        PageIndexPolicy::Skip
+/// Reads a file written by [`write`] after checking it against `expected`, whole.
+pub(crate) fn read(path: &Path, expected: &Checksum) -> Result<Vec<Stamped>> {
+    let bytes = Bytes::from(expected.read(path)?);
+    decode_file(bytes, None, path, PageIndexPolicy::Skip)
+}
+
+/// Reads the facts of the securities `ids` (sorted) from a file written by [`write`],
+/// *without* checking its checksum: the caller checks it ([`Checksum::check`], possibly on
+/// another thread meanwhile) before it trusts what this returns or writes anything.
+/// `expected` gives the length the file must have.
+///
+/// Only what is needed is read: the footer, the page index, the bloom filters of
+/// `security_id` (a row group none of `ids` passes is skipped), its pages whose range meets
+/// one of the ids that pass, and of the other columns just the pages that hold a row of
+/// one of `ids`.
+pub(crate) fn read_unchecked(
+    path: &Path,
+    expected: &Checksum,
+    ids: &[i64],
+) -> Result<Vec<Stamped>> {
+    let file = File::open(path).map_err(|source| Error::Read {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    let input = At {
+        file: Arc::new(file),
+        len: expected.bytes,
     };
+    decode_file(input, Some(ids), path, PageIndexPolicy::Optional)
+}
+
+fn decode_file<R: ChunkReader + 'static>(
+    input: R,
+    only: Option<&[i64]>,
+    path: &Path,
+    policy: PageIndexPolicy,
+) -> Result<Vec<Stamped>> {
     let options = ArrowReaderOptions::new().with_page_index_policy(policy);
-    let mut builder =
-        ParquetRecordBatchReaderBuilder::try_new_with_options(Bytes::from(bytes), options)
-            .map_err(parquet_error(path))?;
+    let mut builder = ParquetRecordBatchReaderBuilder::try_new_with_options(input, options)
+        .map_err(parquet_error(path))?;
     if builder.schema().fields() != SCHEMA.fields() {
         return Err(Error::InvalidSchema {
             path: path.to_path_buf(),
             reason: "not a secmaster store fact file (unexpected columns)".to_string(),
         });
     }
-    if let Some(ids) = only
-        && let Some(selection) = pages_for(&builder, ids)
-    {
-        builder = builder.with_row_selection(selection);
+    if let Some(ids) = only {
+        // Per row group, the ids its bloom filter does not rule out.
+        let candidates: Vec<Vec<i64>> = (0..builder.metadata().num_row_groups())
+            .map(
+                |rg| match builder.get_row_group_column_bloom_filter(rg, 0) {
+                    Ok(Some(bloom)) => ids.iter().copied().filter(|id| bloom.check(id)).collect(),
+                    _ => ids.to_vec(),
+                },
+            )
+            .collect();
+        if candidates.iter().all(Vec::is_empty) {
+            return Ok(Vec::new());
+        }
+        if let Some(selection) = pages_for(&builder, &candidates) {
+            builder = builder.with_row_selection(selection);
+        }
+        // Decode `security_id` first; the other columns then only where it is wanted.
+        let wanted: Arc<[i64]> = ids.into();
+        let mask = ProjectionMask::roots(builder.parquet_schema(), [0]);
+        let predicate = ArrowPredicateFn::new(mask, move |batch: RecordBatch| {
+            let id = batch.column(0).as_primitive::<Int64Type>();
+            // A security's rows are consecutive: look each one up once.
+            let mut last = None;
+            let keep: Vec<bool> = id
+                .values()
+                .iter()
+                .map(|&i| match last {
+                    Some((l, keep)) if l == i => keep,
+                    _ => {
+                        let keep = wanted.binary_search(&i).is_ok();
+                        last = Some((i, keep));
+                        keep
+                    }
+                })
+                .collect();
+            Ok(BooleanArray::from(keep))
+        });
+        builder = builder.with_row_filter(RowFilter::new(vec![Box::new(predicate)]));
     }
     let reader = builder.build().map_err(parquet_error(path))?;
     let mut names: HashMap<String, Arc<str>> = HashMap::new();
@@ -202,17 +292,63 @@ pub(crate) fn read(path: &Path, expected: &Checksum, only: Option<&[i64]>) -> Re
     Ok(out)
 }
 
-/// The rows of the pages that may hold one of `ids`, from the page index of
-/// `security_id`; `None` (read everything) when the file has no usable page index.
-fn pages_for(
-    builder: &ParquetRecordBatchReaderBuilder<Bytes>,
-    ids: &[i64],
+/// A file read by position (`pread`), one call per range Parquet asks for: the reader of
+/// a few securities fetches a few scattered pages, never the whole file.
+struct At {
+    file: Arc<File>,
+    len: u64,
+}
+
+impl Length for At {
+    fn len(&self) -> u64 {
+        self.len
+    }
+}
+
+impl ChunkReader for At {
+    type T = AtReader;
+
+    fn get_read(&self, start: u64) -> parquet::errors::Result<AtReader> {
+        Ok(AtReader {
+            file: self.file.clone(),
+            pos: start,
+        })
+    }
+
+    fn get_bytes(&self, start: u64, length: usize) -> parquet::errors::Result<Bytes> {
+        let mut buffer = vec![0; length];
+        self.file.read_exact_at(&mut buffer, start)?;
+        Ok(buffer.into())
+    }
+}
+
+/// [`At`]'s reader from an offset on.
+struct AtReader {
+    file: Arc<File>,
+    pos: u64,
+}
+
+impl Read for AtReader {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.file.read_at(buf, self.pos)?;
+        self.pos += n as u64;
+        Ok(n)
+    }
+}
+
+/// The rows of the pages that may hold one of `ids` (for each row group, sorted), from
+/// the page index of `security_id`; `None` (read everything) when the file has no usable
+/// page index.
+fn pages_for<R: ChunkReader>(
+    builder: &ParquetRecordBatchReaderBuilder<R>,
+    ids: &[Vec<i64>],
 ) -> Option<RowSelection> {
     let metadata = builder.metadata();
     let index = metadata.page_index()?;
     let mut selectors = Vec::new();
     for (rg, group) in metadata.row_groups().iter().enumerate() {
         let rows = group.num_rows() as usize;
+        let ids = &ids[rg];
         let pages = index.offset_index(rg, 0)?.page_locations();
         let ColumnIndexMetaData::INT64(ix) = index.column_index(rg, 0)? else {
             return None;
