@@ -43,6 +43,8 @@ mod value;
 
 pub use error::{Error, Result};
 pub use fact::{Fact, Position};
-pub use master::{DEFAULT_PRIORITY, Join, KEY_COLUMNS, Options, RowCursor, RowRef, SecurityMaster};
+pub use master::{
+    Chunk, Chunks, DEFAULT_PRIORITY, Join, KEY_COLUMNS, Options, RowCursor, RowRef, SecurityMaster,
+};
 pub use table::{Column, Table};
 pub use value::{Value, ValueType};

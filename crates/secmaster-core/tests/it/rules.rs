@@ -376,6 +376,37 @@ proptest! {
     }
 
     #[test]
+    fn chunks_read_column_by_column_give_the_table(trail in small_trail(24), rows in 1usize..9) {
+        let master = SecurityMaster::build(trail).unwrap();
+        let table = master.table();
+        let width = table.columns().len();
+        let mut cells: Vec<Vec<Value>> = Vec::new();
+        for chunk in master.chunks(rows) {
+            prop_assert!(chunk.num_rows() <= rows);
+            let first = cells.len();
+            for (id, start, end) in chunk.keys() {
+                cells.push(vec![Value::Int(id), Value::Date(start), end.map_or(Value::Null, Value::Date)]);
+            }
+            prop_assert_eq!(cells.len() - first, chunk.num_rows());
+            let runs = chunk.column_runs();
+            prop_assert_eq!(runs.len(), width - 3);
+            for column in runs {
+                let mut row = first;
+                for (n, value) in column {
+                    prop_assert!(n > 0);
+                    for _ in 0..n {
+                        cells[row].push(value.clone());
+                        row += 1;
+                    }
+                }
+                prop_assert_eq!(row, cells.len());
+            }
+        }
+        let expected: Vec<Vec<Value>> = table.rows().map(<[Value]>::to_vec).collect();
+        prop_assert_eq!(cells, expected);
+    }
+
+    #[test]
     fn rule3_periods_have_no_gaps_or_overlaps(trail in small_trail(24)) {
         let table = SecurityMaster::build(trail).unwrap().table();
         let rows: Vec<&[Value]> = table.rows().collect();
