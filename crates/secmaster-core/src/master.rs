@@ -257,8 +257,7 @@ pub struct SecurityMaster {
 
 /// A fact validated and interned, waiting to be applied.
 struct Staged {
-    /// Dense index of the security within the batch.
-    security: u32,
+    security: i64,
     entry: Entry,
 }
 
@@ -266,6 +265,7 @@ struct Staged {
 /// per-security batches touches one spool's few hundred securities at a time: a scatter over
 /// all securities at once misses the cache and the TLB on nearly every fact.
 const SPOOLS: usize = 256;
+const _: () = assert!(SPOOLS.is_power_of_two());
 
 /// Staged facts of some securities, in arrival order, in chunks that grow to a cap: memory
 /// stays close to the facts held, and is freed chunk by chunk as they are applied.
@@ -315,10 +315,7 @@ struct Intake<'m> {
     /// so most facts skip hashing their attribute's text. Holding the `Arc` keeps the
     /// address from being reused. Bounded, so unshared names cannot make it grow.
     by_address: HashMap<usize, (Arc<str>, AttrId), IdHash>,
-    /// Dense index of each security in the batch.
-    security_index: HashMap<i64, u32, IdHash>,
-    ids: Vec<i64>,
-    /// Spool `i` holds the securities whose dense index is `i` modulo [`SPOOLS`].
+    /// Spool `i` holds the securities that [`spool_of`] sends to `i`.
     spools: Vec<Spool>,
 }
 
@@ -330,8 +327,6 @@ impl<'m> Intake<'m> {
             new_names: Vec::new(),
             new_index: HashMap::new(),
             by_address: HashMap::default(),
-            security_index: HashMap::default(),
-            ids: Vec::new(),
             spools: (0..SPOOLS).map(|_| Spool::default()).collect(),
         }
     }
@@ -378,17 +373,19 @@ impl<'m> Intake<'m> {
             };
         }
         let (id, _, value, date) = fact.into_parts();
-        let next = self.ids.len() as u32;
-        let security = *self.security_index.entry(id).or_insert(next);
-        if security == next {
-            self.ids.push(id);
-        }
-        self.spools[security as usize % SPOOLS].push(Staged {
-            security,
+        self.spools[spool_of(id)].push(Staged {
+            security: id,
             entry: Entry { date, attr, value },
         });
         Ok(())
     }
+}
+
+/// The spool of a security: the high bits of a Fibonacci hash, which spread any set of ids
+/// evenly.
+fn spool_of(id: i64) -> usize {
+    const BITS: u32 = SPOOLS.trailing_zeros(); // SPOOLS is a power of two
+    ((id as u64).wrapping_mul(0x9e37_79b9_7f4a_7c15) >> (64 - BITS)) as usize
 }
 
 /// Readies each spool for applying: its facts in one vector, widened to their column's
@@ -540,7 +537,6 @@ impl SecurityMaster {
             types,
             new_names,
             new_index,
-            ids,
             spools,
             ..
         } = intake;
@@ -573,14 +569,13 @@ impl SecurityMaster {
         // them and walking those histories stays in cache. The staging is freed as we go.
         let mut created: Vec<(i64, History)> = Vec::new();
         for staged in prepare(spools, &self.schema.types) {
-            let groups: Vec<(u32, usize)> = staged
+            let groups: Vec<(i64, usize)> = staged
                 .chunk_by(|a, b| a.security == b.security)
                 .map(|g| (g[0].security, g.len()))
                 .collect();
             let mut staged = staged.into_iter();
-            for (security, len) in groups {
+            for (id, len) in groups {
                 let batch = staged.by_ref().take(len).map(|s| s.entry);
-                let id = ids[security as usize];
                 match self.securities.get_mut(&id) {
                     Some(history) => history.insert(batch),
                     None => {
