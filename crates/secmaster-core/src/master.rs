@@ -317,6 +317,12 @@ struct Intake<'m> {
     by_address: HashMap<usize, (Arc<str>, AttrId), IdHash>,
     /// Spool `i` holds the securities that [`spool_of`] sends to `i`.
     spools: Vec<Spool>,
+    /// When taking one part of a batch: the first fact of each type of each attribute, in
+    /// arrival order, from which [`SecurityMaster::merge_parts`] finds the fact a
+    /// whole-batch intake would refuse (see [`combine`]).
+    firsts: Option<Vec<(AttrId, ValueType, Fact)>>,
+    /// Per attribute, the types with a fact in `firsts`, as bits.
+    seen: Vec<u8>,
 }
 
 impl<'m> Intake<'m> {
@@ -328,6 +334,8 @@ impl<'m> Intake<'m> {
             new_index: HashMap::new(),
             by_address: HashMap::default(),
             spools: (0..SPOOLS).map(|_| Spool::default()).collect(),
+            firsts: None,
+            seen: vec![0; schema.types.len()],
         }
     }
 
@@ -341,6 +349,7 @@ impl<'m> Intake<'m> {
             None => *self.new_index.entry(name.clone()).or_insert_with(|| {
                 self.new_names.push(name.clone());
                 self.types.push(None);
+                self.seen.push(0);
                 (self.types.len() - 1) as AttrId
             }),
         };
@@ -356,6 +365,14 @@ impl<'m> Intake<'m> {
         }
         let attr = self.attribute(fact.attribute_arc());
         if let Some(found) = fact.value().value_type() {
+            if let Some(firsts) = &mut self.firsts {
+                let bit = 1 << found as u8;
+                let seen = &mut self.seen[attr as usize];
+                if *seen & bit == 0 {
+                    *seen |= bit;
+                    firsts.push((attr, found, fact.clone()));
+                }
+            }
             let ty = &mut self.types[attr as usize];
             *ty = match *ty {
                 None => Some(found),
@@ -379,6 +396,109 @@ impl<'m> Intake<'m> {
         });
         Ok(())
     }
+}
+
+/// What an intake leaves to apply: the attribute types after the batch, the attributes it
+/// adds, and its facts spooled by security.
+struct Taken {
+    types: Vec<Option<ValueType>>,
+    new_names: Vec<Arc<str>>,
+    new_index: HashMap<Arc<str>, AttrId>,
+    spools: Vec<Spool>,
+}
+
+impl From<Intake<'_>> for Taken {
+    fn from(intake: Intake<'_>) -> Taken {
+        Taken {
+            types: intake.types,
+            new_names: intake.new_names,
+            new_index: intake.new_index,
+            spools: intake.spools,
+        }
+    }
+}
+
+/// Joins the intakes of consecutive parts of a batch, each stopped at its first error (with
+/// the error), into what one intake of the whole batch gives: the same attribute ids
+/// (numbered in order of first appearance), types and spools, or the same error.
+///
+/// Each part was typed from the master's types alone, so the types of earlier parts can
+/// make a fact conflict that did not in its part. Types only widen, int to float, so a
+/// fact can conflict only where its type first appears for its attribute in its part; the
+/// parts' first facts of each type, replayed in batch order from the master's types, find
+/// the first conflict exactly as the whole batch would, and which type it met.
+fn combine(schema: &Schema, parts: Vec<(Intake<'_>, Option<Error>)>) -> Result<Taken> {
+    let base = schema.names.len();
+    let mut types = schema.types.clone();
+    let mut new_names: Vec<Arc<str>> = Vec::new();
+    let mut new_index: HashMap<Arc<str>, AttrId> = HashMap::new();
+    let mut maps = Vec::with_capacity(parts.len());
+    let mut spools = Vec::with_capacity(parts.len());
+    for (part, error) in parts {
+        let map: Vec<AttrId> = (0..part.types.len())
+            .map(|a| {
+                if a < base {
+                    return a as AttrId;
+                }
+                let name = &part.new_names[a - base];
+                *new_index.entry(name.clone()).or_insert_with(|| {
+                    new_names.push(name.clone());
+                    types.push(None);
+                    (types.len() - 1) as AttrId
+                })
+            })
+            .collect();
+        for (a, found, fact) in part.firsts.into_iter().flatten() {
+            let ty = &mut types[map[a as usize] as usize];
+            *ty = match *ty {
+                None => Some(found),
+                Some(existing) => match existing.unify(found) {
+                    Some(unified) => Some(unified),
+                    None => {
+                        return Err(Error::TypeConflict {
+                            attribute: fact.attribute().to_string(),
+                            existing,
+                            found,
+                            fact,
+                        });
+                    }
+                },
+            };
+        }
+        // Replayed up to the part's own error: that is the batch's first.
+        if let Some(error) = error {
+            return Err(error);
+        }
+        let identity = map.iter().enumerate().all(|(i, &a)| i == a as usize);
+        maps.push((!identity).then_some(map));
+        spools.push(part.spools);
+    }
+    // Number attributes as the whole batch would, on every core: a part's ids are its own.
+    std::thread::scope(|scope| {
+        for (spools, map) in spools.iter_mut().zip(&maps) {
+            if let Some(map) = map {
+                scope.spawn(move || {
+                    for chunk in spools.iter_mut().flat_map(|s| &mut s.chunks) {
+                        for staged in chunk {
+                            staged.entry.attr = map[staged.entry.attr as usize];
+                        }
+                    }
+                });
+            }
+        }
+    });
+    let mut joined: Vec<Spool> = (0..SPOOLS).map(|_| Spool::default()).collect();
+    for part in spools {
+        for (into, spool) in joined.iter_mut().zip(part) {
+            into.chunks.extend(spool.chunks);
+        }
+    }
+    Ok(Taken {
+        types,
+        new_names,
+        new_index,
+        spools: joined,
+    })
 }
 
 /// The spool of a security: the high bits of a Fibonacci hash, which spread any set of ids
@@ -532,14 +652,71 @@ impl SecurityMaster {
         for fact in facts {
             intake.take(fact)?;
         }
-        // Validated: from here on nothing fails.
-        let Intake {
+        self.apply(intake.into());
+        Ok(())
+    }
+
+    /// [`SecurityMaster::merge`] of a batch given in consecutive parts: the batch is the
+    /// parts one after the other, in order. Each part is validated and staged on a thread
+    /// of its own, so a large batch split into as many parts as there are cores is taken
+    /// in that much faster. The master, or the error and the fact it names, are exactly
+    /// those of merging the whole batch at once.
+    ///
+    /// ```
+    /// use secmaster_core::{Fact, SecurityMaster};
+    /// let d = |s: &str| s.parse::<chrono::NaiveDate>().unwrap();
+    /// let facts = vec![
+    ///     Fact::new(1, "ticker", "GRPH", d("2024-01-01")),
+    ///     Fact::new(1, "ticker", "LENZ", d("2024-03-22")),
+    ///     Fact::new(2, "ticker", "ACME", d("2024-01-01")),
+    /// ];
+    /// let mut master = SecurityMaster::default();
+    /// master.merge_parts(vec![facts[..1].to_vec(), facts[1..].to_vec()])?;
+    /// assert_eq!(master, SecurityMaster::build(facts)?);
+    /// # Ok::<(), secmaster_core::Error>(())
+    /// ```
+    pub fn merge_parts<P>(&mut self, parts: Vec<P>) -> Result<()>
+    where
+        P: IntoIterator<Item = Fact> + Send,
+    {
+        if parts.len() < 2 {
+            return self.merge(parts.into_iter().flatten());
+        }
+        let schema = &self.schema;
+        let taken = std::thread::scope(|scope| {
+            let workers: Vec<_> = parts
+                .into_iter()
+                .map(|part| {
+                    scope.spawn(move || {
+                        let mut intake = Intake::new(schema);
+                        intake.firsts = Some(Vec::new());
+                        for fact in part {
+                            if let Err(e) = intake.take(fact) {
+                                return (intake, Some(e));
+                            }
+                        }
+                        (intake, None)
+                    })
+                })
+                .collect();
+            let parts = workers
+                .into_iter()
+                .map(|w| w.join().expect("taking facts in does not panic"))
+                .collect();
+            combine(schema, parts)
+        })?;
+        self.apply(taken);
+        Ok(())
+    }
+
+    /// Applies a validated batch: from here on nothing fails.
+    fn apply(&mut self, taken: Taken) {
+        let Taken {
             types,
             new_names,
             new_index,
             spools,
-            ..
-        } = intake;
+        } = taken;
         if !new_names.is_empty() {
             self.schema.names.extend(new_names);
             self.schema.index.extend(new_index);
@@ -593,7 +770,6 @@ impl SecurityMaster {
         } else {
             self.securities.extend(created);
         }
-        Ok(())
     }
 
     /// The options the master orders its columns by.
