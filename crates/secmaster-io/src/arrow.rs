@@ -31,7 +31,7 @@ use arrow_array::types::{
 use arrow_array::{Array, ArrayRef, NullArray, RecordBatch};
 use arrow_schema::{DataType, Field, Schema, SchemaRef, TimeUnit};
 use chrono::{Datelike, NaiveDate};
-use secmaster_core::{Column, RowCursor, SecurityMaster, Table, Value, ValueType};
+use secmaster_core::{Chunk, Chunks, Column, SecurityMaster, Table, Value, ValueType};
 
 use crate::schema::{TableSchema, to_master};
 use crate::{Error, Location, Result};
@@ -243,35 +243,29 @@ pub fn master_to_record_batch(master: &SecurityMaster) -> RecordBatch {
         .unwrap_or_else(|| RecordBatch::new_empty(batches.schema()))
 }
 
-/// A master's table as record batches of at most `rows` rows each, read straight from the
-/// master's row cursor (no copy of the whole table). An empty master yields no batch.
+/// A master's table as record batches of at most `rows` rows each, built column by column
+/// from the master's [`Chunk`]s (no copy of the whole table). An empty master yields no
+/// batch.
 pub fn master_batches(master: &SecurityMaster, rows: usize) -> MasterBatches<'_> {
     let schema = TableSchema::of_master(master);
     MasterBatches {
-        builders: schema
-            .columns()
-            .iter()
-            .map(|c| Builder::new(c.value_type()))
-            .collect(),
+        types: schema.columns().iter().map(Column::value_type).collect(),
         schema: Arc::new(to_arrow_schema(&schema)),
-        cursor: master.cursor(),
-        rows: rows.max(1),
+        chunks: master.chunks(rows),
     }
 }
 
 /// The record batches of a master's table, from [`master_batches`].
 pub struct MasterBatches<'a> {
-    cursor: RowCursor<'a>,
+    chunks: Chunks<'a>,
     schema: SchemaRef,
-    builders: Vec<Builder>,
-    rows: usize,
+    types: Vec<Option<ValueType>>,
 }
 
 impl std::fmt::Debug for MasterBatches<'_> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("MasterBatches")
             .field("schema", &self.schema)
-            .field("rows", &self.rows)
             .finish_non_exhaustive()
     }
 }
@@ -287,21 +281,85 @@ impl Iterator for MasterBatches<'_> {
     type Item = RecordBatch;
 
     fn next(&mut self) -> Option<RecordBatch> {
-        let mut n = 0;
-        while n < self.rows {
-            let Some(row) = self.cursor.next_row() else {
-                break;
-            };
-            let (keys, attributes) = self.builders.split_at_mut(3);
-            keys[0].append(&Value::Int(row.security_id()));
-            keys[1].append(&Value::Date(row.start()));
-            keys[2].append(&row.end().map_or(Value::Null, Value::Date));
-            for (b, v) in attributes.iter_mut().zip(row.attributes()) {
-                b.append(v);
+        let chunk = self.chunks.next()?;
+        Some(chunk_batch(&chunk, &self.schema, &self.types))
+    }
+}
+
+/// One chunk of a master's table as a record batch of `schema`, whose columns have types
+/// `types`. Each attribute column is filled a run of equal cells at a time.
+fn chunk_batch(chunk: &Chunk<'_>, schema: &SchemaRef, types: &[Option<ValueType>]) -> RecordBatch {
+    let rows = chunk.num_rows();
+    let mut ids = Int64Builder::with_capacity(rows);
+    let mut starts = Date32Builder::with_capacity(rows);
+    let mut ends = Date32Builder::with_capacity(rows);
+    for (id, start, end) in chunk.keys() {
+        ids.append_value(id);
+        starts.append_value(days(start));
+        ends.append_option(end.map(days));
+    }
+    let mut arrays: Vec<ArrayRef> = vec![
+        Arc::new(ids.finish()),
+        Arc::new(starts.finish()),
+        Arc::new(ends.finish()),
+    ];
+    for (runs, ty) in chunk.column_runs().iter().zip(&types[3..]) {
+        arrays.push(column_of_runs(runs, *ty, rows));
+    }
+    RecordBatch::try_new(schema.clone(), arrays).expect("arrays are built to the schema")
+}
+
+/// An array of `rows` cells from runs `(n, value)`: `value` `n` times. Values are null or of
+/// type `ty`, as the core guarantees.
+fn column_of_runs(runs: &[(usize, &Value)], ty: Option<ValueType>, rows: usize) -> ArrayRef {
+    macro_rules! primitive {
+        ($builder:ty, $variant:ident, $convert:expr) => {{
+            let mut b = <$builder>::with_capacity(rows);
+            for &(n, v) in runs {
+                match v {
+                    Value::$variant(x) => b.append_value_n($convert(*x), n),
+                    _ => b.append_nulls(n),
+                }
             }
-            n += 1;
+            Arc::new(b.finish())
+        }};
+    }
+    match ty {
+        None => Arc::new(NullArray::new(rows)),
+        Some(ValueType::Int) => primitive!(Int64Builder, Int, |x: i64| x),
+        Some(ValueType::Float) => primitive!(Float64Builder, Float, |x: f64| x),
+        Some(ValueType::Date) => primitive!(Date32Builder, Date, days),
+        Some(ValueType::Bool) => {
+            let mut b = BooleanBuilder::with_capacity(rows);
+            for &(n, v) in runs {
+                match v {
+                    Value::Bool(x) => b.append_n(n, *x),
+                    _ => b.append_nulls(n),
+                }
+            }
+            Arc::new(b.finish())
         }
-        (n > 0).then(|| batch(&self.schema, &mut self.builders))
+        Some(ValueType::Str) => {
+            let bytes = runs
+                .iter()
+                .map(|&(n, v)| match v {
+                    Value::Str(s) => n * s.len(),
+                    _ => 0,
+                })
+                .sum();
+            let mut b = StringBuilder::with_capacity(rows, bytes);
+            for &(n, v) in runs {
+                match v {
+                    Value::Str(s) => {
+                        for _ in 0..n {
+                            b.append_value(&**s);
+                        }
+                    }
+                    _ => b.append_nulls(n),
+                }
+            }
+            Arc::new(b.finish())
+        }
     }
 }
 

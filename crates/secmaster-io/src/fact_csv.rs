@@ -828,6 +828,43 @@ pub(crate) struct TypedFacts {
     remaining: usize,
 }
 
+impl TypedFacts {
+    /// At most `n` parts of consecutive blocks with about as many facts each, in order,
+    /// each with names of its own.
+    pub(crate) fn into_parts(self, n: usize) -> Vec<TypedFacts> {
+        let mut parts = Vec::with_capacity(n);
+        let size = self.remaining.div_ceil(n.max(1)).max(1);
+        let names = self.names;
+        let part = |current: std::vec::IntoIter<Compact>,
+                    map: Vec<usize>,
+                    blocks: Vec<(Vec<Compact>, Vec<usize>)>| {
+            let remaining = current.len() + blocks.iter().map(|b| b.0.len()).sum::<usize>();
+            TypedFacts {
+                names: names.iter().map(|n| Arc::from(&**n)).collect(),
+                types: self.types.clone(),
+                blocks: blocks.into_iter(),
+                current,
+                map,
+                remaining,
+            }
+        };
+        // The first part starts with what is left of the current block.
+        let (mut current, mut map) = (self.current, self.map);
+        let mut count = current.len();
+        let mut blocks = Vec::new();
+        for block in self.blocks {
+            if count >= size && parts.len() + 1 < n {
+                parts.push(part(current, map, std::mem::take(&mut blocks)));
+                (current, map, count) = (Vec::new().into_iter(), Vec::new(), 0);
+            }
+            count += block.0.len();
+            blocks.push(block);
+        }
+        parts.push(part(current, map, blocks));
+        parts
+    }
+}
+
 impl Iterator for TypedFacts {
     type Item = Fact;
 
@@ -999,6 +1036,32 @@ mod tests {
             Column::new("b", Some(ValueType::Int)),
         ]);
         check(&tricky(300, false), &options);
+    }
+
+    #[test]
+    fn parts_hold_the_facts_in_order() {
+        let text = tricky(500, false);
+        let expected = oracle(&text, &ReadOptions::default());
+        for block in [7, 64, 1000] {
+            for n in 1..5 {
+                let facts = read_in_blocks(
+                    text.as_bytes(),
+                    Path::new("f.csv"),
+                    &ReadOptions::default(),
+                    block,
+                    2,
+                )
+                .unwrap();
+                let parts = facts.into_parts(n);
+                assert!(parts.len() <= n);
+                let sizes: Vec<usize> = parts.iter().map(|p| p.len()).collect();
+                let got = outcome(Ok(parts.into_iter().flatten()));
+                assert_eq!(
+                    got, expected,
+                    "blocks of {block} bytes in {n} parts {sizes:?}"
+                );
+            }
+        }
     }
 
     #[test]

@@ -175,6 +175,55 @@ impl std::fmt::Debug for Facts {
     }
 }
 
+impl Facts {
+    /// Splits the facts into at most `n` consecutive parts of about equal size, in file
+    /// order, for [`SecurityMaster::merge_parts`] to take in on `n` threads. Each part holds
+    /// its own copy of the attribute names, so parts taken on different threads share no
+    /// reference count.
+    ///
+    /// ```
+    /// use secmaster_core::SecurityMaster;
+    /// use secmaster_io::{facts, ReadOptions};
+    ///
+    /// let dir = tempfile::tempdir()?;
+    /// let path = dir.path().join("trail.csv");
+    /// std::fs::write(&path, "1,ticker,LENZ,2024-03-22\n1,market_cap,400,2024-05-23\n")?;
+    /// let parts = facts::stream(&path, &ReadOptions::default())?.into_parts(2);
+    /// let mut master = SecurityMaster::default();
+    /// master.merge_parts(parts)?;
+    /// assert_eq!(master.num_rows(), 2);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn into_parts(self, n: usize) -> Vec<Facts> {
+        let n = n.max(1);
+        match self.inner {
+            Inner::Csv(facts) => facts
+                .into_parts(n)
+                .into_iter()
+                .map(|f| Facts {
+                    inner: Inner::Csv(f),
+                })
+                .collect(),
+            Inner::Vec(facts) => {
+                let mut rest: Vec<Fact> = facts.collect();
+                let size = rest.len().div_ceil(n).max(1);
+                let mut parts = Vec::new();
+                while rest.len() > size {
+                    let tail = rest.split_off(size);
+                    parts.push(std::mem::replace(&mut rest, tail));
+                }
+                parts.push(rest);
+                parts
+                    .into_iter()
+                    .map(|part| Facts {
+                        inner: Inner::Vec(part.into_iter()),
+                    })
+                    .collect()
+            }
+        }
+    }
+}
+
 impl Iterator for Facts {
     type Item = Fact;
 

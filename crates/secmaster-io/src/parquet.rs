@@ -9,8 +9,11 @@ use std::path::Path;
 
 use arrow_array::RecordBatch;
 use arrow_schema::{Schema, SchemaRef};
+use std::sync::mpsc::{Receiver, Sender};
+
 use parquet::arrow::ArrowWriter;
 use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
+use parquet::arrow::arrow_writer::{ArrowColumnChunk, ArrowColumnWriter, compute_leaves};
 use parquet::basic::{Compression, ZstdLevel};
 use parquet::errors::ParquetError;
 use parquet::file::properties::WriterProperties;
@@ -26,9 +29,24 @@ pub(crate) fn parquet_error(path: &Path) -> impl Fn(ParquetError) -> Error + '_ 
     }
 }
 
-/// Writes the batches as they come. Making a batch (walking the master's rows) and
-/// encoding the one before it (dictionaries, statistics, zstd) run on two threads, a
-/// batch apart, so on two cores the writer takes about as long as the slower of the two.
+/// What an encoder thread is asked to do.
+enum Job {
+    /// Encode these columns (by index) of the next row group.
+    Columns(Vec<(usize, ArrowColumnWriter)>),
+    /// Encode its columns of this batch.
+    Batch(RecordBatch),
+    /// Close its columns of the row group and send them back.
+    Close,
+}
+
+/// An encoder thread's columns of a row group, or why they failed.
+type Encoded = Result<Vec<(usize, ArrowColumnChunk)>, ParquetError>;
+
+/// Writes the batches as they come. The columns of each row group are encoded
+/// (dictionaries, statistics, zstd) on every core, a share of the columns each, while this
+/// thread makes the next batch (walking the master's rows) and writes finished row groups.
+/// The file is the one [`ArrowWriter`] writes from the same batches: the same row groups
+/// and the same encoding of each column.
 fn write_batches(
     path: &Path,
     schema: SchemaRef,
@@ -37,30 +55,129 @@ fn write_batches(
     let props = WriterProperties::builder()
         .set_compression(Compression::ZSTD(ZstdLevel::default()))
         .build();
+    let group_rows = props.max_row_group_row_count().unwrap_or(usize::MAX);
+    let columns = schema.fields().len();
+    let threads = std::thread::available_parallelism()
+        .map_or(1, |n| n.get())
+        .clamp(1, columns.max(1));
     atomic::write_file(path, |out| {
-        let mut writer =
-            ArrowWriter::try_new(out, schema, Some(props)).map_err(parquet_error(path))?;
-        let writer = std::thread::scope(|s| {
-            let (send, receive) = std::sync::mpsc::sync_channel::<RecordBatch>(1);
-            let encoder = s.spawn(move || {
-                for batch in receive {
-                    writer.write(&batch)?;
+        let writer =
+            ArrowWriter::try_new(out, schema.clone(), Some(props)).map_err(parquet_error(path))?;
+        let (mut file, factory) = writer
+            .into_serialized_writer()
+            .map_err(parquet_error(path))?;
+        std::thread::scope(|s| {
+            let mut encoders = Vec::with_capacity(threads);
+            for _ in 0..threads {
+                let (jobs, receive) = std::sync::mpsc::sync_channel::<Job>(2);
+                let (send, results) = std::sync::mpsc::channel::<Encoded>();
+                let schema = &schema;
+                s.spawn(move || encode(schema, receive, send));
+                encoders.push((jobs, results));
+            }
+            let send = |job: &dyn Fn() -> Job| {
+                // An encoder that hung up has failed; its error comes with its columns.
+                for (jobs, _) in &encoders {
+                    let _ = jobs.send(job());
                 }
-                Ok(writer)
-            });
-            for batch in batches {
-                // A failed encoder has hung up; its error is below.
-                if send.send(batch).is_err() {
-                    break;
+            };
+            let mut rows = 0; // in the open row group
+            let mut open = false;
+            let mut groups = 0; // row groups written
+            let mut close = |open: &mut bool, rows: &mut usize| -> Result<(), ParquetError> {
+                send(&|| Job::Close);
+                let mut chunks = Vec::with_capacity(columns);
+                for (_, results) in &encoders {
+                    let encoded = results.recv().map_err(|_| {
+                        ParquetError::General("a column encoder stopped".to_string())
+                    })?;
+                    chunks.extend(encoded?);
+                }
+                chunks.sort_unstable_by_key(|&(c, _)| c);
+                let mut group = file.next_row_group()?;
+                for (_, chunk) in chunks {
+                    chunk.append_to_row_group(&mut group)?;
+                }
+                group.close()?;
+                (*open, *rows) = (false, 0);
+                Ok(())
+            };
+            for mut batch in batches {
+                while batch.num_rows() > 0 {
+                    if !open {
+                        let writers = factory.create_column_writers(groups)?;
+                        if writers.len() != columns {
+                            return Err(ParquetError::General(
+                                "a nested column in a master's table".to_string(),
+                            ));
+                        }
+                        let mut shares: Vec<Vec<(usize, ArrowColumnWriter)>> =
+                            (0..threads).map(|_| Vec::new()).collect();
+                        for (c, w) in writers.into_iter().enumerate() {
+                            shares[c % threads].push((c, w));
+                        }
+                        for ((jobs, _), share) in encoders.iter().zip(shares) {
+                            let _ = jobs.send(Job::Columns(share));
+                        }
+                        open = true;
+                    }
+                    let now = batch.num_rows().min(group_rows - rows);
+                    let rest = batch.slice(now, batch.num_rows() - now);
+                    let part = batch.slice(0, now);
+                    send(&|| Job::Batch(part.clone()));
+                    rows += now;
+                    if rows >= group_rows {
+                        close(&mut open, &mut rows)?;
+                        groups += 1;
+                    }
+                    batch = rest;
                 }
             }
-            drop(send);
-            encoder.join().expect("the encoder does not panic")
+            if open {
+                close(&mut open, &mut rows)?;
+            }
+            Ok(())
+            // Leaving the scope hangs up on the encoders, which then end.
         })
         .map_err(parquet_error(path))?;
-        writer.close().map_err(parquet_error(path))?;
+        file.close().map_err(parquet_error(path))?;
         Ok(())
     })
+}
+
+/// An encoder thread: encodes its columns of each batch, and closes them at the end of a
+/// row group. After an error it only answers the next [`Job::Close`] with it.
+fn encode(schema: &SchemaRef, jobs: Receiver<Job>, results: Sender<Encoded>) {
+    let mut writers: Vec<(usize, ArrowColumnWriter)> = Vec::new();
+    let mut failed = None;
+    for job in jobs {
+        match job {
+            Job::Columns(share) => writers = share,
+            Job::Batch(batch) => {
+                if failed.is_some() {
+                    continue;
+                }
+                let written = writers.iter_mut().try_for_each(|(c, w)| {
+                    compute_leaves(schema.field(*c), batch.column(*c))?
+                        .iter()
+                        .try_for_each(|leaf| w.write(leaf))
+                });
+                failed = written.err();
+            }
+            Job::Close => {
+                let closed = match failed.take() {
+                    Some(e) => Err(e),
+                    None => std::mem::take(&mut writers)
+                        .into_iter()
+                        .map(|(c, w)| Ok((c, w.close()?)))
+                        .collect(),
+                };
+                if results.send(closed).is_err() {
+                    return;
+                }
+            }
+        }
+    }
 }
 
 /// Writes a table to a Parquet file, replacing `path` only once the file is complete.

@@ -15,11 +15,15 @@ use crate::progress::Progress;
 pub(crate) fn run(plan: &Build, out: &mut dyn Write, env: &Env) -> Result<()> {
     let master = load(&plan.source, env)?;
     let _progress = Progress::spinner(env, "writing".to_string());
-    if plan.view.is_whole() {
-        return emit_master(&master, &plan.output, out);
-    }
-    let table = view_master(&master, &plan.view)?;
-    emit(&table, &plan.output, out)
+    let result = if plan.view.is_whole() {
+        emit_master(&master, &plan.output, out)
+    } else {
+        view_master(&master, &plan.view).and_then(|table| emit(&table, &plan.output, out))
+    };
+    // The process ends after this command: freeing a large master fact by fact (millions
+    // of histories and strings) would only delay the exit, by about 0.3 s at 10M facts.
+    std::mem::forget(master);
+    result
 }
 
 /// Builds the master, joins the positions as of their dates, takes the view, writes it.

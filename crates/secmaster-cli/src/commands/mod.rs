@@ -82,13 +82,16 @@ pub(crate) fn load(source: &Source, env: &Env) -> Result<SecurityMaster> {
 fn add(master: Option<SecurityMaster>, path: &Path, what: &str) -> Result<SecurityMaster> {
     let context = || format!("{what} `{}`", path.display());
     let input = files::read_input(path, master.as_ref())?;
+    // Facts are taken in on every core, a consecutive part of the file each.
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
     Ok(match (master, input) {
-        (None, Input::Facts(facts)) => SecurityMaster::build(facts).with_context(context)?,
-        (None, Input::Master(m)) => m,
-        (Some(mut m), Input::Facts(facts)) => {
-            m.merge(facts).with_context(context)?;
+        (master, Input::Facts(facts)) => {
+            let mut m = master.unwrap_or_default();
+            m.merge_parts(facts.into_parts(cores))
+                .with_context(context)?;
             m
         }
+        (None, Input::Master(m)) => m,
         (Some(mut m), Input::Master(other)) => {
             m.merge(other.facts().collect::<Vec<_>>())
                 .with_context(context)?;

@@ -376,6 +376,37 @@ proptest! {
     }
 
     #[test]
+    fn chunks_read_column_by_column_give_the_table(trail in small_trail(24), rows in 1usize..9) {
+        let master = SecurityMaster::build(trail).unwrap();
+        let table = master.table();
+        let width = table.columns().len();
+        let mut cells: Vec<Vec<Value>> = Vec::new();
+        for chunk in master.chunks(rows) {
+            prop_assert!(chunk.num_rows() <= rows);
+            let first = cells.len();
+            for (id, start, end) in chunk.keys() {
+                cells.push(vec![Value::Int(id), Value::Date(start), end.map_or(Value::Null, Value::Date)]);
+            }
+            prop_assert_eq!(cells.len() - first, chunk.num_rows());
+            let runs = chunk.column_runs();
+            prop_assert_eq!(runs.len(), width - 3);
+            for column in runs {
+                let mut row = first;
+                for (n, value) in column {
+                    prop_assert!(n > 0);
+                    for _ in 0..n {
+                        cells[row].push(value.clone());
+                        row += 1;
+                    }
+                }
+                prop_assert_eq!(row, cells.len());
+            }
+        }
+        let expected: Vec<Vec<Value>> = table.rows().map(<[Value]>::to_vec).collect();
+        prop_assert_eq!(cells, expected);
+    }
+
+    #[test]
     fn rule3_periods_have_no_gaps_or_overlaps(trail in small_trail(24)) {
         let table = SecurityMaster::build(trail).unwrap().table();
         let rows: Vec<&[Value]> = table.rows().collect();
@@ -497,4 +528,49 @@ fn rule6_large_generated_trail_equals_merges_of_small_batches() {
     }
     assert_eq!(merged.table(), whole.table());
     assert!(merged.facts().eq(whole.facts()));
+}
+
+/// Facts whose attributes get values of every type, and sometimes an empty name: most
+/// trails of a few dozen have a type conflict (rule 8) or an int column widened to float.
+fn mixed_trail(max: usize) -> impl Strategy<Value = Vec<Fact>> {
+    let value = prop_oneof![
+        Just(Value::Null),
+        (0i64..3).prop_map(Value::Int),
+        (0i64..3).prop_map(|i| Value::Float(i as f64 + 0.5)),
+        Just(Value::from("x")),
+        any::<bool>().prop_map(Value::Bool),
+    ];
+    let attribute = prop_oneof![8 => Just("a"), 8 => Just("b"), 8 => Just("c"), 1 => Just("")];
+    let fact = (1i64..=3, attribute, value, 0u32..4).prop_map(|(id, a, v, day)| {
+        Fact::new(
+            id,
+            a,
+            v,
+            chrono::NaiveDate::from_ymd_opt(2024, 1, 1 + day).unwrap(),
+        )
+    });
+    prop::collection::vec(fact, 0..=max)
+}
+
+proptest! {
+    #[test]
+    fn merge_parts_equals_merge_of_the_whole(
+        (base, trail, cuts) in (mixed_trail(6), mixed_trail(40))
+            .prop_flat_map(|(b, t)| { let n = t.len(); (Just(b), Just(t), splits(n)) })
+    ) {
+        // A master to merge into, when the base trail builds one; else an empty one.
+        let start = SecurityMaster::build(base).unwrap_or_default();
+        let mut whole = start.clone();
+        let expected = whole.merge(trail.clone());
+        let mut bounds = vec![0];
+        bounds.extend(&cuts);
+        bounds.push(trail.len());
+        let parts: Vec<Vec<Fact>> = bounds.windows(2).map(|w| trail[w[0]..w[1]].to_vec()).collect();
+        let mut parted = start.clone();
+        let got = parted.merge_parts(parts);
+        prop_assert_eq!(format!("{got:?}"), format!("{expected:?}"));
+        prop_assert_eq!(parted.columns(), whole.columns());
+        prop_assert_eq!(parted.table(), whole.table());
+        prop_assert!(parted.facts().eq(whole.facts()));
+    }
 }
