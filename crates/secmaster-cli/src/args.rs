@@ -150,6 +150,12 @@ Examples:
     History(HistoryArgs),
     /// Rewrite a store's state and table as one file each (ingest does this when needed)
     Compact(CompactArgs),
+    /// Check every file of a store against the checksum its manifest records
+    Verify {
+        /// The store
+        #[arg(value_name = "STORE")]
+        store: PathBuf,
+    },
     /// Print a shell completion script
     #[command(after_help = "\
 Examples:

@@ -33,6 +33,7 @@ pub(crate) enum Plan {
     Resolve(Resolve),
     History(History),
     Compact { store: PathBuf, wait: bool },
+    Verify(PathBuf),
     Completions(clap_complete::Shell),
 }
 
@@ -316,6 +317,7 @@ pub(crate) fn resolve(cli: Cli, env: &Env) -> Result<Plan, Usage> {
             store: a.store,
             wait: a.wait,
         },
+        Command::Verify { store } => Plan::Verify(store),
         Command::Completions { shell } => Plan::Completions(shell),
     })
 }

@@ -34,6 +34,7 @@ pub(crate) fn run(plan: Plan, out: &mut dyn Write, env: &Env) -> Result<()> {
         Plan::Resolve(p) => store::resolve(&p, out, env),
         Plan::History(p) => store::history(&p, out),
         Plan::Compact { store, wait } => store::compact(&store, wait, out),
+        Plan::Verify(store) => store::verify(&store, out),
         Plan::Completions(shell) => {
             let mut command = <crate::args::Cli as clap::CommandFactory>::command();
             clap_complete::generate(shell, &mut command, "secmaster", out);

@@ -172,3 +172,9 @@ pub(crate) fn compact(store: &Path, wait: bool, out: &mut dyn Write) -> Result<(
     writeln!(out, "compacted {}", store.display())?;
     Ok(())
 }
+
+pub(crate) fn verify(store: &Path, out: &mut dyn Write) -> Result<()> {
+    let (files, bytes) = Store::read(store, Store::verify)?;
+    writeln!(out, "ok: {files} files, {bytes} bytes match the manifest")?;
+    Ok(())
+}

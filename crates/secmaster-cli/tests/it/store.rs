@@ -964,6 +964,12 @@ fn a_corrupt_table_file_does_not_stop_a_dry_run() {
     assert_eq!(report["batch"], 3);
     assert_eq!(report["facts"], 2);
     assert_eq!(snapshot(&root), before);
+    // `verify` reads every file and names the corrupt one.
+    let err = secmaster_in(dir, &["verify", "s"]).fails(1);
+    assert!(err.contains("`s/table/000002.parquet` is corrupt"), "{err}");
+    flip(&root.join("table/000002.parquet"));
+    let ok = secmaster_in(dir, &["verify", "s"]).ok();
+    assert!(ok.starts_with("ok: 6 files, "), "{ok}");
 }
 
 // ---------------------------------------------------------------------------------------

@@ -320,6 +320,26 @@ impl Store {
         self.manifest.state.iter().chain(&self.manifest.table)
     }
 
+    /// Checks every file the committed state lists — log segments, state and table files —
+    /// against its checksum and length, reading each once, and returns how many files and
+    /// bytes were checked. The first mismatch is an error naming the file.
+    pub fn verify(&self) -> Result<(usize, u64)> {
+        let mut files = 0;
+        let mut bytes = 0;
+        for entry in self
+            .manifest
+            .batches
+            .iter()
+            .map(|b| &b.log)
+            .chain(self.files())
+        {
+            entry.checksum.check(&self.root.join(&entry.path))?;
+            files += 1;
+            bytes += entry.checksum.bytes;
+        }
+        Ok((files, bytes))
+    }
+
     /// The last batch committed at or before `time` (0: none was).
     pub fn batch_at(&self, time: DateTime<Utc>) -> u64 {
         self.manifest
@@ -543,11 +563,15 @@ impl Store {
         options: &IngestOptions,
     ) -> Result<IngestReport> {
         Store::ingest_with(root.as_ref(), options, |store| {
-            // Text values take the store's column types where they fit.
-            let read = options.read.clone().with_columns(store.columns().to_vec());
+            // Text values take the column types so far where they fit: the store's, then
+            // those the batch's earlier files add, as `build` types a list of files.
+            let mut columns = store.columns().to_vec();
             let mut batch: Vec<Fact> = Vec::new();
             for file in files {
-                batch.extend(crate::facts::read(file, &read)?);
+                let read = options.read.clone().with_columns(columns.clone());
+                let facts = crate::facts::read(file, &read)?;
+                columns = columns_after(columns, &facts);
+                batch.extend(facts);
             }
             let sources = files.iter().map(|f| f.display().to_string()).collect();
             Ok((batch, sources))
@@ -727,8 +751,54 @@ impl Store {
                 }
             }
         }
+        // A manifest's temporary file, from a crash while it was written.
+        let entries = std::fs::read_dir(&self.root).map_err(|source| Error::Read {
+            path: self.root.clone(),
+            source,
+        })?;
+        for entry in entries.flatten() {
+            let name = entry.file_name();
+            let name = name.to_string_lossy();
+            if name.starts_with(".secmaster-") && name.ends_with(".tmp") {
+                let path = entry.path();
+                std::fs::remove_file(&path).map_err(write_error(&path))?;
+            }
+        }
         Ok(())
     }
+}
+
+/// `columns` with the attributes of `facts` added or widened: the types a merge of `facts`
+/// would give (a conflict is left for the merge to report).
+fn columns_after(columns: Vec<Column>, facts: &[Fact]) -> Vec<Column> {
+    let mut index: HashMap<String, usize> = columns
+        .iter()
+        .enumerate()
+        .map(|(i, c)| (c.name().to_string(), i))
+        .collect();
+    let mut types: Vec<(String, Option<ValueType>)> = columns
+        .iter()
+        .map(|c| (c.name().to_string(), c.value_type()))
+        .collect();
+    for fact in facts {
+        let i = *index
+            .entry(fact.attribute().to_string())
+            .or_insert_with(|| {
+                types.push((fact.attribute().to_string(), None));
+                types.len() - 1
+            });
+        if let Some(found) = fact.value().value_type() {
+            let ty = &mut types[i].1;
+            *ty = match *ty {
+                None => Some(found),
+                Some(t) => Some(t.unify(found).unwrap_or(t)),
+            };
+        }
+    }
+    types
+        .into_iter()
+        .map(|(name, ty)| Column::new(name, ty))
+        .collect()
 }
 
 /// Writes generation `generation`'s state file (`state` sorted by security) and table file
@@ -905,9 +975,11 @@ fn key(f: &Fact) -> (i64, &str, NaiveDate) {
     (f.security_id(), f.attribute(), f.effective_date())
 }
 
-/// Now, from the system clock (without chrono's `clock` feature).
+/// Now, from the system clock (without chrono's `clock` feature), in whole milliseconds, so that the time `secmaster log` prints is the time recorded, and
+/// `--as-known-at` with it includes that batch.
 fn now() -> DateTime<Utc> {
-    DateTime::<Utc>::from(std::time::SystemTime::now())
+    let now = DateTime::<Utc>::from(std::time::SystemTime::now());
+    DateTime::from_timestamp_millis(now.timestamp_millis()).unwrap_or(now)
 }
 
 #[cfg(test)]

@@ -287,3 +287,48 @@ proptest! {
         }
     }
 }
+
+#[test]
+fn the_files_of_one_batch_are_typed_as_a_build_types_them() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().join("s");
+    Store::init(&root, &Options::default()).unwrap();
+    let header = "security_id,attribute,value,effective_date\n";
+    let first = dir.path().join("a.csv");
+    let second = dir.path().join("b.csv");
+    std::fs::write(&first, format!("{header}1,code,abc,2024-01-01\n")).unwrap();
+    // Alone, `123` would be an int; after `a.csv` made `code` a string column, it is text.
+    std::fs::write(&second, format!("{header}1,code,123,2024-02-01\n")).unwrap();
+    Store::ingest(&root, &[first, second], &IngestOptions::default()).unwrap();
+    let master = Store::open(&root).unwrap().master().unwrap();
+    let codes: Vec<Value> = master.table().column_values(3).cloned().collect();
+    assert_eq!(codes, [Value::from("abc"), Value::from("123")]);
+}
+
+#[test]
+fn verify_checks_every_listed_file_and_leftovers_go() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().join("s");
+    Store::init(&root, &Options::default()).unwrap();
+    ingest(&root, sample::trail()).unwrap();
+    ingest(&root, sample::update()).unwrap();
+    let store = Store::open(&root).unwrap();
+    let (files, bytes) = store.verify().unwrap();
+    let listed = store.files().count() + store.batches().len();
+    assert_eq!(files, listed);
+    assert!(bytes > 0);
+    let table = root.join(&store.files().last().unwrap().path);
+    let good = std::fs::read(&table).unwrap();
+    let mut bad = good.clone();
+    bad[10] ^= 0xff;
+    std::fs::write(&table, &bad).unwrap();
+    let err = store.verify().unwrap_err().to_string();
+    assert!(err.contains("corrupt") && err.contains("table/"), "{err}");
+    std::fs::write(&table, &good).unwrap();
+
+    // A manifest's temporary file left by a crash is removed by the next writer.
+    let stray = root.join(".secmaster-abc.tmp");
+    std::fs::write(&stray, "half a manifest").unwrap();
+    ingest(&root, vec![Fact::new(9, "ticker", "NEW", d("2024-01-01"))]).unwrap();
+    assert!(!stray.exists());
+}
