@@ -19,7 +19,9 @@ use parquet::errors::ParquetError;
 use parquet::file::properties::WriterProperties;
 use secmaster_core::{SecurityMaster, Table};
 
-use crate::arrow::{DEFAULT_BATCH_ROWS, TableReader, master_batches, to_record_batch};
+use crate::arrow::{
+    DEFAULT_BATCH_ROWS, TableReader, master_batches_dictionary_strings, to_record_batch,
+};
 use crate::{Error, Result, atomic};
 
 pub(crate) fn parquet_error(path: &Path) -> impl Fn(ParquetError) -> Error + '_ {
@@ -189,7 +191,7 @@ pub fn write(path: impl AsRef<Path>, table: &Table) -> Result<()> {
 /// Writes a master's table, streamed from its cursor in row groups, to a Parquet file with
 /// its priority in the schema metadata.
 pub fn write_master(path: impl AsRef<Path>, master: &SecurityMaster) -> Result<()> {
-    let batches = master_batches(master, DEFAULT_BATCH_ROWS);
+    let batches = master_batches_dictionary_strings(master, DEFAULT_BATCH_ROWS);
     write_batches(path.as_ref(), batches.schema(), batches)
 }
 
