@@ -19,7 +19,9 @@ use parquet::errors::ParquetError;
 use parquet::file::properties::WriterProperties;
 use secmaster_core::{SecurityMaster, Table};
 
-use crate::arrow::{DEFAULT_BATCH_ROWS, TableReader, master_batches, to_record_batch};
+use crate::arrow::{
+    DEFAULT_BATCH_ROWS, TableReader, master_batches_dictionary_strings, to_record_batch,
+};
 use crate::{Error, Result, atomic};
 
 pub(crate) fn parquet_error(path: &Path) -> impl Fn(ParquetError) -> Error + '_ {
@@ -45,8 +47,8 @@ type Encoded = Result<Vec<(usize, ArrowColumnChunk)>, ParquetError>;
 /// Writes the batches as they come. The columns of each row group are encoded
 /// (dictionaries, statistics, zstd) on every core, a share of the columns each, while this
 /// thread makes the next batch (walking the master's rows) and writes finished row groups.
-/// The file is the one [`ArrowWriter`] writes from the same batches: the same row groups
-/// and the same encoding of each column.
+/// The file is the one [`ArrowWriter`] writes from the same batches (given `schema`): the
+/// same row groups and the same encoding of each column.
 fn write_batches(
     path: &Path,
     schema: SchemaRef,
@@ -187,9 +189,10 @@ pub fn write(path: impl AsRef<Path>, table: &Table) -> Result<()> {
 }
 
 /// Writes a master's table, streamed from its cursor in row groups, to a Parquet file with
-/// its priority in the schema metadata.
+/// its priority in the schema metadata. Text columns reach the encoders as dictionary
+/// arrays of runs (no copy of the text per cell); the file's schema says `Utf8` all the same.
 pub fn write_master(path: impl AsRef<Path>, master: &SecurityMaster) -> Result<()> {
-    let batches = master_batches(master, DEFAULT_BATCH_ROWS);
+    let batches = master_batches_dictionary_strings(master, DEFAULT_BATCH_ROWS);
     write_batches(path.as_ref(), batches.schema(), batches)
 }
 
