@@ -342,6 +342,26 @@ impl Spool {
     }
 }
 
+/// Widens a column's type `ty` to hold a value of type `found` (rule 8), or refuses `fact`,
+/// the value that does not fit.
+fn unify(ty: &mut Option<ValueType>, found: ValueType, fact: &Fact) -> Result<()> {
+    *ty = match *ty {
+        None => Some(found),
+        Some(existing) => match existing.unify(found) {
+            Some(unified) => Some(unified),
+            None => {
+                return Err(Error::TypeConflict {
+                    attribute: fact.attribute().to_string(),
+                    existing,
+                    found,
+                    fact: fact.clone(),
+                });
+            }
+        },
+    };
+    Ok(())
+}
+
 /// A batch being taken in: every fact validated (rule 8) and interned, nothing applied yet,
 /// so a refused batch leaves the master untouched.
 struct Intake<'m> {
@@ -412,21 +432,7 @@ impl<'m> Intake<'m> {
                     firsts.push((attr, found, fact.clone()));
                 }
             }
-            let ty = &mut self.types[attr as usize];
-            *ty = match *ty {
-                None => Some(found),
-                Some(existing) => match existing.unify(found) {
-                    Some(unified) => Some(unified),
-                    None => {
-                        return Err(Error::TypeConflict {
-                            attribute: fact.attribute().to_string(),
-                            existing,
-                            found,
-                            fact,
-                        });
-                    }
-                },
-            };
+            unify(&mut self.types[attr as usize], found, &fact)?;
         }
         let (id, _, value, date) = fact.into_parts();
         self.spools[spool_of(id)].push(Staged {
@@ -488,21 +494,7 @@ fn combine(schema: &Schema, parts: Vec<(Intake<'_>, Option<Error>)>) -> Result<T
             })
             .collect();
         for (a, found, fact) in part.firsts.into_iter().flatten() {
-            let ty = &mut types[map[a as usize] as usize];
-            *ty = match *ty {
-                None => Some(found),
-                Some(existing) => match existing.unify(found) {
-                    Some(unified) => Some(unified),
-                    None => {
-                        return Err(Error::TypeConflict {
-                            attribute: fact.attribute().to_string(),
-                            existing,
-                            found,
-                            fact,
-                        });
-                    }
-                },
-            };
+            unify(&mut types[map[a as usize] as usize], found, &fact)?;
         }
         // Replayed up to the part's own error: that is the batch's first.
         if let Some(error) = error {

@@ -201,7 +201,14 @@ pub(crate) fn builder(path: &Path) -> Result<ParquetRecordBatchReaderBuilder<Fil
 }
 
 fn read_into(path: &Path) -> Result<TableReader<'_>> {
-    let builder = builder(path)?;
+    read_from(builder(path)?, path)
+}
+
+/// Reads every batch `builder` yields into a table reader; `path` names the file in errors.
+fn read_from<R: parquet::file::reader::ChunkReader + 'static>(
+    builder: ParquetRecordBatchReaderBuilder<R>,
+    path: &Path,
+) -> Result<TableReader<'_>> {
     let mut table = TableReader::new(builder.schema(), path)?;
     for batch in builder.build().map_err(parquet_error(path))? {
         let batch = batch.map_err(|source| Error::Arrow {
@@ -217,15 +224,7 @@ fn read_into(path: &Path) -> Result<TableReader<'_>> {
 pub(crate) fn read_bytes(bytes: Vec<u8>, path: &Path) -> Result<Table> {
     let builder = ParquetRecordBatchReaderBuilder::try_new(bytes::Bytes::from(bytes))
         .map_err(parquet_error(path))?;
-    let mut table = TableReader::new(builder.schema(), path)?;
-    for batch in builder.build().map_err(parquet_error(path))? {
-        let batch = batch.map_err(|source| Error::Arrow {
-            path: path.to_path_buf(),
-            source,
-        })?;
-        table.push(&batch)?;
-    }
-    table.finish()
+    read_from(builder, path)?.finish()
 }
 
 /// Reads a table from a Parquet file.
