@@ -247,7 +247,7 @@ impl Store {
             format: FORMAT.to_string(),
             version: VERSION,
             generation: 0,
-            schema: serde_json::from_str(&schema.to_json()).expect("a schema is JSON"),
+            schema: schema_json(&schema),
             batches: Vec::new(),
             state: Vec::new(),
             table: Vec::new(),
@@ -396,32 +396,7 @@ impl Store {
                 parts
             })?,
         };
-        let mut seen: HashSet<i64> = HashSet::new();
-        let mut out = Vec::new();
-        for facts in parts {
-            let mut here = HashSet::new();
-            // A file lists a security's facts together: look each security up once.
-            let mut last: Option<(i64, bool)> = None;
-            for stamped in facts {
-                let id = stamped.0.security_id();
-                let newest = match last {
-                    Some((l, newest)) if l == id => newest,
-                    _ => {
-                        let newest = !seen.contains(&id);
-                        if newest {
-                            here.insert(id);
-                        }
-                        last = Some((id, newest));
-                        newest
-                    }
-                };
-                if newest {
-                    out.push(stamped);
-                }
-            }
-            seen.extend(here);
-        }
-        Ok(out)
+        Ok(newest_wins(parts, |(f, _)| f.security_id()))
     }
 
     /// The current master, derived from the state files (not by replaying the log).
@@ -438,8 +413,7 @@ impl Store {
     /// not derived again: what another tool reading `table/` sees.
     pub fn table(&self) -> Result<Table> {
         let columns = self.columns().to_vec();
-        let mut seen: HashSet<i64> = HashSet::new();
-        let mut rows: Vec<Vec<Value>> = Vec::new();
+        let mut parts: Vec<Vec<Vec<Value>>> = Vec::new();
         for entry in self.manifest.table.iter().rev() {
             let path = self.root.join(&entry.path);
             let bytes = entry.checksum.read(&path)?;
@@ -449,15 +423,11 @@ impl Store {
                 .iter()
                 .map(|c| part.column_index(c.name()))
                 .collect();
-            let mut here = HashSet::new();
+            let mut rows = Vec::with_capacity(part.num_rows());
             for row in part.rows() {
-                let Value::Int(id) = row[0] else {
+                if !matches!(row[0], Value::Int(_)) {
                     return Err(store_error(&path, "a row without a security id"));
-                };
-                if seen.contains(&id) {
-                    continue;
                 }
-                here.insert(id);
                 rows.push(
                     from.iter()
                         .zip(&columns)
@@ -469,8 +439,13 @@ impl Store {
                         .collect(),
                 );
             }
-            seen.extend(here);
+            parts.push(rows);
         }
+        let id = |row: &Vec<Value>| match row[0] {
+            Value::Int(id) => id,
+            _ => unreachable!("checked above"),
+        };
+        let mut rows = newest_wins(parts, id);
         rows.sort_by(|a, b| (&a[0], &a[1]).cmp(&(&b[0], &b[1])));
         Table::new(columns, KEY_COLUMNS.len(), rows).map_err(|e| self.corrupt("table", e))
     }
@@ -597,7 +572,7 @@ impl Store {
     ) -> Result<IngestReport> {
         let _lock = WriterLock::acquire(root, options.wait)?;
         let store = Store::open(root)?;
-        store.remove_leftovers()?;
+        remove_leftovers(root, &store.manifest)?;
         let (batch, sources) = take(&store)?;
         let number = store.last_batch() + 1;
         let mut ids: Vec<i64> = batch.iter().map(Fact::security_id).collect();
@@ -661,7 +636,8 @@ impl Store {
         let base_rows = manifest.state.first().map_or(0, |e| e.rows);
         report.compacted = manifest.state.len() + 1 > COMPACT_FILES
             || (manifest.state.len() > 1 && delta_rows as f64 > COMPACT_SHARE * base_rows as f64);
-        let (state, master) = if report.compacted {
+        let (state_entry, table_entry) = if report.compacted {
+            let columns = after.columns()[KEY_COLUMNS.len()..].to_vec();
             // Every security: the untouched ones' facts as stored, the touched ones' anew.
             let mut all: Vec<Stamped> = store
                 .facts_of(None)?
@@ -669,27 +645,18 @@ impl Store {
                 .filter(|(f, _)| ids.binary_search(&f.security_id()).is_err())
                 .collect();
             all.extend(after.facts().map(stamp));
-            let mut master = SecurityMaster::with_columns(after.options().clone(), {
-                after.columns()[KEY_COLUMNS.len()..].to_vec()
-            })
-            .map_err(|e| store.corrupt("state", e))?;
-            master
-                .merge(all.iter().map(|(f, _)| f.clone()))
-                .map_err(|e| store.corrupt("state", e))?;
-            all.sort_by_key(|(f, _)| f.security_id());
             manifest.state.clear();
             manifest.table.clear();
-            (all, master)
+            store.write_whole(generation, all, columns)?
         } else {
-            (after.facts().map(stamp).collect::<Vec<_>>(), after)
+            let state: Vec<Stamped> = after.facts().map(stamp).collect();
+            write_generation(root, generation, &state, &after)?
         };
-        let (state_entry, table_entry) = write_generation(root, generation, &state, &master)?;
         manifest.state.push(state_entry);
         manifest.table.push(table_entry);
         crash_point("files");
 
-        manifest.schema =
-            serde_json::from_str(&TableSchema::of_master(&master).to_json()).expect("JSON");
+        manifest.schema = schema_json(&TableSchema::of_master(&after));
         manifest.batches.push(Batch {
             number,
             committed_at: now(),
@@ -697,15 +664,25 @@ impl Store {
             facts: log.rows,
             log,
         });
-        write_manifest(root, &manifest)?;
-        crash_point("manifest");
-        Store {
-            root: root.to_path_buf(),
-            manifest,
-            schema: store.schema,
-        }
-        .remove_leftovers()?;
+        commit(root, &manifest)?;
         Ok(report)
+    }
+
+    /// Writes generation `generation`'s state and table files for every security, from its
+    /// facts in force `state`, with these attribute columns.
+    fn write_whole(
+        &self,
+        generation: u64,
+        mut state: Vec<Stamped>,
+        columns: Vec<Column>,
+    ) -> Result<(FileEntry, FileEntry)> {
+        let mut master = SecurityMaster::with_columns(self.options(), columns)
+            .map_err(|e| self.corrupt(MANIFEST, e))?;
+        master
+            .merge(state.iter().map(|(f, _)| f.clone()))
+            .map_err(|e| self.corrupt("state", e))?;
+        state.sort_by_key(|(f, _)| f.security_id());
+        write_generation(&self.root, generation, &state, &master)
     }
 
     /// Rewrites the state and table as one file each, dropping the deltas. Readers of the
@@ -714,58 +691,101 @@ impl Store {
         let root = root.as_ref();
         let _lock = WriterLock::acquire(root, wait)?;
         let store = Store::open(root)?;
-        store.remove_leftovers()?;
+        remove_leftovers(root, &store.manifest)?;
         if store.manifest.state.len() <= 1 {
             return Ok(());
         }
-        let mut state = store.facts_of(None)?;
-        state.sort_by_key(|(f, _)| f.security_id());
-        let master = store.master()?;
         let mut manifest = store.manifest.clone();
         manifest.generation += 1;
-        let (s, t) = write_generation(root, manifest.generation, &state, &master)?;
+        let state = store.facts_of(None)?;
+        let columns = store.attribute_columns().collect();
+        let (s, t) = store.write_whole(manifest.generation, state, columns)?;
         manifest.state = vec![s];
         manifest.table = vec![t];
-        write_manifest(root, &manifest)?;
-        Store::open(root)?.remove_leftovers()
+        commit(root, &manifest)
     }
+}
 
-    /// Removes what no committed state refers to: files of an ingest that crashed before
-    /// its commit, files a compaction replaced, temporary files. Only a writer calls this.
-    fn remove_leftovers(&self) -> Result<()> {
-        let keep: HashSet<PathBuf> = self
-            .files()
-            .chain(self.manifest.batches.iter().map(|b| &b.log))
-            .map(|e| self.root.join(&e.path))
-            .collect();
-        for dir in ["log", "state", "table"] {
-            let dir = self.root.join(dir);
-            let entries = std::fs::read_dir(&dir).map_err(|source| Error::Read {
-                path: dir.clone(),
-                source,
-            })?;
-            for entry in entries.flatten() {
-                let path = entry.path();
-                if path.is_file() && !keep.contains(&path) {
-                    std::fs::remove_file(&path).map_err(write_error(&path))?;
-                }
-            }
-        }
-        // A manifest's temporary file, from a crash while it was written.
-        let entries = std::fs::read_dir(&self.root).map_err(|source| Error::Read {
-            path: self.root.clone(),
+/// Removes what no committed state refers to: files of an ingest that crashed before
+/// its commit, files a compaction replaced, temporary files. Only a writer calls this.
+fn remove_leftovers(root: &Path, manifest: &Manifest) -> Result<()> {
+    let keep: HashSet<PathBuf> = manifest
+        .state
+        .iter()
+        .chain(&manifest.table)
+        .chain(manifest.batches.iter().map(|b| &b.log))
+        .map(|e| root.join(&e.path))
+        .collect();
+    for dir in ["log", "state", "table"] {
+        let dir = root.join(dir);
+        let entries = std::fs::read_dir(&dir).map_err(|source| Error::Read {
+            path: dir.clone(),
             source,
         })?;
         for entry in entries.flatten() {
-            let name = entry.file_name();
-            let name = name.to_string_lossy();
-            if name.starts_with(".secmaster-") && name.ends_with(".tmp") {
-                let path = entry.path();
+            let path = entry.path();
+            if path.is_file() && !keep.contains(&path) {
                 std::fs::remove_file(&path).map_err(write_error(&path))?;
             }
         }
-        Ok(())
     }
+    // A manifest's temporary file, from a crash while it was written.
+    let entries = std::fs::read_dir(root).map_err(|source| Error::Read {
+        path: root.to_path_buf(),
+        source,
+    })?;
+    for entry in entries.flatten() {
+        let name = entry.file_name();
+        let name = name.to_string_lossy();
+        if name.starts_with(".secmaster-") && name.ends_with(".tmp") {
+            let path = entry.path();
+            std::fs::remove_file(&path).map_err(write_error(&path))?;
+        }
+    }
+    Ok(())
+}
+
+/// Commits `manifest` (the test hook's last step), then removes what it no longer lists.
+fn commit(root: &Path, manifest: &Manifest) -> Result<()> {
+    write_manifest(root, manifest)?;
+    crash_point("manifest");
+    remove_leftovers(root, manifest)
+}
+
+/// A schema as the manifest holds it: a JSON value, not a string.
+fn schema_json(schema: &TableSchema) -> serde_json::Value {
+    serde_json::from_str(&schema.to_json()).expect("a schema is JSON")
+}
+
+/// Of `files` listed newest first, each security's items from the newest file that holds
+/// it (an ingest writes a security's items whole into one file).
+fn newest_wins<T>(files: Vec<Vec<T>>, security: impl Fn(&T) -> i64) -> Vec<T> {
+    let mut seen: HashSet<i64> = HashSet::new();
+    let mut out = Vec::new();
+    for items in files {
+        let mut here = HashSet::new();
+        // A file lists a security's items together: look each security up once.
+        let mut last: Option<(i64, bool)> = None;
+        for item in items {
+            let id = security(&item);
+            let newest = match last {
+                Some((l, newest)) if l == id => newest,
+                _ => {
+                    let newest = !seen.contains(&id);
+                    if newest {
+                        here.insert(id);
+                    }
+                    last = Some((id, newest));
+                    newest
+                }
+            };
+            if newest {
+                out.push(item);
+            }
+        }
+        seen.extend(here);
+    }
+    out
 }
 
 /// `columns` with the attributes of `facts` added or widened: the types a merge of `facts`
@@ -975,8 +995,9 @@ fn key(f: &Fact) -> (i64, &str, NaiveDate) {
     (f.security_id(), f.attribute(), f.effective_date())
 }
 
-/// Now, from the system clock (without chrono's `clock` feature), in whole milliseconds, so that the time `secmaster log` prints is the time recorded, and
-/// `--as-known-at` with it includes that batch.
+/// Now, from the system clock (without chrono's `clock` feature), in whole milliseconds:
+/// the time `secmaster log` prints is the time recorded, so `--as-known-at` with it
+/// includes that batch.
 fn now() -> DateTime<Utc> {
     let now = DateTime::<Utc>::from(std::time::SystemTime::now());
     DateTime::from_timestamp_millis(now.timestamp_millis()).unwrap_or(now)
