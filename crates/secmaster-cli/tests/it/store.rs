@@ -411,10 +411,7 @@ fn two_concurrent_ingests_both_commit_one_after_the_other() {
 fn a_held_lock_refuses_a_writer_and_wait_waits_for_it() {
     let dir = temp();
     let dir = dir.path();
-    prototype_files(dir);
-    init(dir, "s");
-    ingest(dir, "s", &["trail.csv"]);
-    let root = dir.join("s");
+    let root = one_batch(dir);
     let before = snapshot(&root);
 
     let held = std::fs::OpenOptions::new()
@@ -830,10 +827,7 @@ fn generated_trail_seed_11_batch_by_batch_equals_a_build() {
 fn a_refused_batch_changes_no_byte_of_the_store() {
     let dir = temp();
     let dir = dir.path();
-    prototype_files(dir);
-    init(dir, "s");
-    ingest(dir, "s", &["trail.csv"]);
-    let root = dir.join("s");
+    let root = one_batch(dir);
     let before = snapshot(&root);
     let table = build(dir, &["s"]);
 
@@ -891,6 +885,14 @@ fn flip(path: &Path) {
     let middle = bytes.len() / 2;
     bytes[middle] ^= 1;
     std::fs::write(path, bytes).unwrap();
+}
+
+/// A store with the prototype's trail as its one batch, in `dir/s`; returns its root.
+fn one_batch(dir: &Path) -> std::path::PathBuf {
+    prototype_files(dir);
+    init(dir, "s");
+    ingest(dir, "s", &["trail.csv"]);
+    dir.join("s")
 }
 
 /// A store with the prototype's trail and update as two batches (two state and two table
