@@ -9,25 +9,31 @@
 //!   writer.lock            held (flock) by the one writer at a time
 //!   log/000001.parquet     batch 1's facts, as they arrived; never rewritten
 //!   log/000002.parquet     ...
-//!   state/000007.parquet   facts in force of some securities, as of generation 7
-//!   table/000007.parquet   the SCD-2 rows of the same securities
+//!   state/000005.parquet   every security's facts in force as of a batch (generation 5)
+//!   table/000005.parquet   the SCD-2 table as of generation 5
+//!   table/000007.parquet   the rows of the securities generation 7 touched
 //! ```
 //!
 //! - **Log segments** (`log/NNNNNN.parquet`, one per batch, named by batch number) hold the
 //!   batch's facts in arrival order: `security_id, effective_date, attribute`, the value in
 //!   the one of `value_bool, value_int, value_float, value_str, value_date` matching its
 //!   type (all null for a retraction), and `batch`.
-//! - **State files** (`state/`) hold the facts in force — per `(security, attribute, date)`
-//!   the one that arrived last — in the same columns, sorted by security, with the batch
-//!   that set each. **Table files** (`table/`) hold the SCD-2 table exactly as
-//!   `secmaster build -o x.parquet` writes it. Both are named by the *generation* (commit
-//!   number) that wrote them. An ingest writes one state file and one table file holding just
-//!   the securities the batch touched, complete; so a security's current facts and rows are
-//!   in the newest file that holds it. When such delta files grow past a fraction of the
-//!   whole, the ingest compacts: it writes one file of each for every security instead.
+//! - **The state file** (`state/`, at most one) holds the facts in force as of a batch the
+//!   manifest names — per `(security, attribute, date)` the one that arrived last — in the
+//!   same columns, sorted by security, with the batch that set each. The facts of later
+//!   batches are only in their log segments: the current facts are the state file's
+//!   overlaid with those, key by key, the later arrival winning (rule 5).
+//! - **Table files** (`table/`) hold the SCD-2 table exactly as `secmaster build -o
+//!   x.parquet` writes it. An ingest writes one table file holding just the securities the
+//!   batch touched, complete; so a security's current rows are in the newest table file
+//!   that holds it.
+//! - State and table files are named by the *generation* (commit number) that wrote them.
+//!   When the table's delta files or the log segments since the state file grow past a
+//!   share of the whole, the ingest compacts: it writes a new state file and one table file
+//!   for every security.
 //! - **The manifest** lists the batches (number, commit time, sources, fact count, log
-//!   file), the state and table files in generation order, each with its XXH3-64 checksum
-//!   and length, and the table's schema. It is written to a temporary file, synced, and
+//!   file), the state file and the batch it holds facts through, and the table files in
+//!   generation order, each with its XXH3-64 checksum and length, and the table's schema. It is written to a temporary file, synced, and
 //!   renamed over `manifest.json`, so a crash at any instant leaves the last committed
 //!   state; files it does not list are leftovers, removed by the next writer.
 //!
@@ -66,17 +72,21 @@ use crate::{Error, ReadOptions, Result, TableSchema, atomic};
 pub const MANIFEST: &str = "manifest.json";
 const LOCK: &str = "writer.lock";
 const FORMAT: &str = "secmaster-store";
-const VERSION: u32 = 1;
-/// Compact once the delta files hold more than this share of the rows of the first file.
+const VERSION: u32 = 2;
+/// Compact once the table's delta files hold more than this share of the rows of its base
+/// file, or the log segments since the state file more than this share of its facts.
 ///
 /// A compaction costs about a build of the whole store; an ingest consults every delta
-/// file (a few milliseconds each: footer, bloom filter, page index, a few pages). The two
-/// limits trade one against the other: at 10M facts, 1,000-fact batches make delta files
-/// of about 1% of the base each, so this share compacts every ~40 ingests (BENCHMARKS.md,
-/// "Store ingest").
+/// file and every log segment since the state file (a millisecond or so each: footer,
+/// bloom filter, a few pages). The limits trade one against the other: at 10M facts,
+/// 1,000-fact batches make table deltas of about 1% of the base each, so this share
+/// compacts every ~50 ingests (BENCHMARKS.md, "Store ingest").
 const COMPACT_SHARE: f64 = 0.5;
-/// ... or once there are this many state files.
+/// ... or once there would be this many table files, or log segments since the state file.
 const COMPACT_FILES: usize = 64;
+/// Deltas smaller than this (in rows or facts) never compact by their share: a small store
+/// reads its few log segments whole faster than it would rewrite itself.
+const COMPACT_MIN_ROWS: u64 = 100_000;
 /// The environment variable of the crash-safety tests: set to `log`, `files` or
 /// `manifest`, an ingest aborts the process right after that step.
 pub const CRASH_AFTER: &str = "SECMASTER_STORE_CRASH_AFTER";
@@ -117,10 +127,13 @@ struct Manifest {
     /// The table's schema, as [`TableSchema::to_json`] writes it.
     schema: serde_json::Value,
     batches: Vec<Batch>,
-    /// State files, oldest generation first; a security's facts are in the newest that
+    /// The facts in force as of batch `state_through`, every security's (none before the
+    /// first compaction). Later batches' facts are in their log segments.
+    state: Option<FileEntry>,
+    /// The last batch the state file holds (0: none).
+    state_through: u64,
+    /// Table files, oldest generation first; a security's rows are in the newest that
     /// holds it.
-    state: Vec<FileEntry>,
-    /// Table files, parallel to `state`.
     table: Vec<FileEntry>,
 }
 
@@ -133,6 +146,9 @@ pub struct IngestOptions {
     pub wait: bool,
     /// Say what the batch would change without writing anything.
     pub dry_run: bool,
+    /// Whether to compact after the batch: `None` decides by the size of the deltas (the
+    /// default); `Some(true)` always, `Some(false)` never.
+    pub compact: Option<bool>,
 }
 
 /// What a batch changed (or, for a dry run, would change).
@@ -249,7 +265,8 @@ impl Store {
             generation: 0,
             schema: schema_json(&schema),
             batches: Vec::new(),
-            state: Vec::new(),
+            state: None,
+            state_through: 0,
             table: Vec::new(),
         };
         std::fs::write(root.join(LOCK), b"").map_err(write_error(&root.join(LOCK)))?;
@@ -315,9 +332,19 @@ impl Store {
         self.schema.options()
     }
 
-    /// The state and table files of the committed state, oldest generation first.
+    /// The state file and the table files of the committed state, oldest generation first.
     pub fn files(&self) -> impl Iterator<Item = &FileEntry> {
         self.manifest.state.iter().chain(&self.manifest.table)
+    }
+
+    /// The batches after the state file's, whose facts are only in their log segments.
+    fn batches_since_state(&self) -> &[Batch] {
+        let through = self.manifest.state_through;
+        let first = self
+            .manifest
+            .batches
+            .partition_point(|b| b.number <= through);
+        &self.manifest.batches[first..]
     }
 
     /// Checks every file the committed state lists — log segments, state and table files —
@@ -363,21 +390,23 @@ impl Store {
         store_error(&self.root.join(file), format!("inconsistent store: {e}"))
     }
 
-    /// The facts in force of the securities `ids` (sorted; all when `None`), each with
-    /// the batch that set it, from the newest state file that holds each security.
+    /// The facts of the securities `ids` (sorted; all when `None`) in arrival order, each
+    /// with its batch: first the state file's (the facts in force as of its batch, one per
+    /// key), then each later batch's from its log segment. Merged in this order, they give
+    /// the current master; [`in_force`] keeps the last of each key.
     ///
     /// Every file is checked against its checksum. For a few securities the check streams
     /// each file through the hash on a second thread while this one reads just the pages
     /// it needs; a mismatch is the error even if the read failed first.
-    fn facts_of(&self, ids: Option<&[i64]>) -> Result<Vec<Stamped>> {
+    fn facts_of(&self, ids: Option<&[i64]>) -> Result<Vec<Vec<Stamped>>> {
         let files: Vec<(PathBuf, &FileEntry)> = self
             .manifest
             .state
             .iter()
-            .rev()
+            .chain(self.batches_since_state().iter().map(|b| &b.log))
             .map(|e| (self.root.join(&e.path), e))
             .collect();
-        let parts: Vec<Vec<Stamped>> = match ids {
+        let mut parts: Vec<Vec<Stamped>> = match ids {
             None => files
                 .iter()
                 .map(|(path, e)| segment::read(path, &e.checksum))
@@ -396,7 +425,10 @@ impl Store {
                 parts
             })?,
         };
-        Ok(newest_wins(parts, |(f, _)| f.security_id()))
+        if self.manifest.state.is_none() {
+            parts.insert(0, Vec::new());
+        }
+        Ok(parts)
     }
 
     /// The current master, derived from the state files (not by replaying the log).
@@ -404,7 +436,7 @@ impl Store {
         let mut master = self.empty_master()?;
         let facts = self.facts_of(None)?;
         master
-            .merge(facts.into_iter().map(|(f, _)| f))
+            .merge(facts.into_iter().flatten().map(|(f, _)| f))
             .map_err(|e| self.corrupt("state", e))?;
         Ok(master)
     }
@@ -482,7 +514,7 @@ impl Store {
     /// and that fact's batch: `effective_start_date, effective_end_date, attribute, value`
     /// (as text), `value_type, set_on, batch`.
     pub fn lineage(&self, security_id: i64) -> Result<Table> {
-        let facts = self.facts_of(Some(&[security_id]))?;
+        let facts = in_force(self.facts_of(Some(&[security_id]))?);
         let batch_of: HashMap<(&str, NaiveDate), u64> = facts
             .iter()
             .map(|(f, b)| ((f.attribute(), f.effective_date()), *b))
@@ -579,12 +611,11 @@ impl Store {
         ids.sort_unstable();
         ids.dedup();
 
-        let mut old = store.facts_of(Some(&ids))?;
-        // In key order, so that a fact in force finds the batch that set it by a search.
-        old.sort_unstable_by(|(a, _), (b, _)| key(a).cmp(&key(b)));
+        // The touched securities' master before the batch, and after it.
+        let old = store.facts_of(Some(&ids))?;
         let mut before = store.empty_master()?;
         before
-            .merge(old.iter().map(|(f, _)| f.clone()))
+            .merge(old.into_iter().flatten().map(|(f, _)| f))
             .map_err(|e| store.corrupt("state", e))?;
         let mut after = before.clone();
         after
@@ -594,6 +625,7 @@ impl Store {
                 source,
             })?;
         let mut report = diff(&before, &after, &ids);
+        drop(before);
         report.batch = number;
         report.facts = batch.len() as u64;
         report.dry_run = options.dry_run;
@@ -611,52 +643,8 @@ impl Store {
         };
         crash_point("log");
 
-        // The touched securities' facts in force, each with the batch that set it.
-        // A fact in force is the batch's if the batch has its key (the batch arrived last),
-        // else the one of `old` with its key.
-        let in_batch: HashSet<(i64, &str, NaiveDate)> =
-            stamped.iter().map(|(f, _)| key(f)).collect();
-        let stamp = |f: Fact| {
-            let k = key(&f);
-            let b = if in_batch.contains(&k) {
-                number
-            } else {
-                let i = old
-                    .binary_search_by(|(o, _)| key(o).cmp(&k))
-                    .expect("a fact in force not in the batch is an old one");
-                old[i].1
-            };
-            (f, b)
-        };
         let mut manifest = store.manifest.clone();
         manifest.generation += 1;
-        let generation = manifest.generation;
-        let delta_rows: u64 =
-            manifest.state.iter().skip(1).map(|e| e.rows).sum::<u64>() + after.num_facts() as u64;
-        let base_rows = manifest.state.first().map_or(0, |e| e.rows);
-        report.compacted = manifest.state.len() + 1 > COMPACT_FILES
-            || (manifest.state.len() > 1 && delta_rows as f64 > COMPACT_SHARE * base_rows as f64);
-        let (state_entry, table_entry) = if report.compacted {
-            let columns = after.columns()[KEY_COLUMNS.len()..].to_vec();
-            // Every security: the untouched ones' facts as stored, the touched ones' anew.
-            let mut all: Vec<Stamped> = store
-                .facts_of(None)?
-                .into_iter()
-                .filter(|(f, _)| ids.binary_search(&f.security_id()).is_err())
-                .collect();
-            all.extend(after.facts().map(stamp));
-            manifest.state.clear();
-            manifest.table.clear();
-            store.write_whole(generation, all, columns)?
-        } else {
-            let state: Vec<Stamped> = after.facts().map(stamp).collect();
-            write_generation(root, generation, &state, &after)?
-        };
-        manifest.state.push(state_entry);
-        manifest.table.push(table_entry);
-        crash_point("files");
-
-        manifest.schema = schema_json(&TableSchema::of_master(&after));
         manifest.batches.push(Batch {
             number,
             committed_at: now(),
@@ -664,44 +652,87 @@ impl Store {
             facts: log.rows,
             log,
         });
+        let compact = options.compact.unwrap_or_else(|| {
+            let table_base = manifest.table.first().map_or(0, |e| e.rows);
+            let table_deltas = manifest.table.iter().skip(1).map(|e| e.rows).sum::<u64>()
+                + after.num_rows() as u64;
+            let state = manifest.state.as_ref().map_or(0, |e| e.rows);
+            let since = &manifest.batches[manifest
+                .batches
+                .partition_point(|b| b.number <= manifest.state_through)..];
+            let logged = since.iter().map(|b| b.facts).sum::<u64>();
+            let more = |rows: u64, than: u64| {
+                rows >= COMPACT_MIN_ROWS && rows as f64 > COMPACT_SHARE * than as f64
+            };
+            manifest.table.len() + 1 > COMPACT_FILES
+                || since.len() > COMPACT_FILES
+                || (!manifest.table.is_empty() && more(table_deltas, table_base))
+                || more(logged, state)
+        });
+        // The first state file of a store is not a compaction: there was nothing to fold.
+        report.compacted = compact && !store.holds_no_facts();
+        manifest.schema = schema_json(&TableSchema::of_master(&after));
+        if compact {
+            let (state, table) = if store.holds_no_facts() {
+                // Every fact in force is this batch's, and `after` is the whole master.
+                let state: Vec<Stamped> = after.facts().map(|f| (f, number)).collect();
+                write_generation(root, manifest.generation, Some(&state), &after)?
+            } else {
+                drop(after);
+                let mut facts = store.facts_of(None)?;
+                facts.push(stamped);
+                store.write_whole(manifest.generation, in_force(facts))?
+            };
+            manifest.state = state;
+            manifest.state_through = number;
+            manifest.table = vec![table];
+        } else {
+            let (_, table) = write_generation(root, manifest.generation, None, &after)?;
+            manifest.table.push(table);
+        }
+        crash_point("files");
         commit(root, &manifest)?;
         Ok(report)
     }
 
+    /// Whether the store holds no fact yet (no state file, no batch with facts).
+    fn holds_no_facts(&self) -> bool {
+        self.manifest.state.is_none() && self.manifest.batches.iter().all(|b| b.facts == 0)
+    }
+
     /// Writes generation `generation`'s state and table files for every security, from its
-    /// facts in force `state`, with these attribute columns.
+    /// facts in force `state` (one per key).
     fn write_whole(
         &self,
         generation: u64,
         mut state: Vec<Stamped>,
-        columns: Vec<Column>,
-    ) -> Result<(FileEntry, FileEntry)> {
-        let mut master = SecurityMaster::with_columns(self.options(), columns)
-            .map_err(|e| self.corrupt(MANIFEST, e))?;
+    ) -> Result<(Option<FileEntry>, FileEntry)> {
+        let mut master = self.empty_master()?;
         master
             .merge(state.iter().map(|(f, _)| f.clone()))
             .map_err(|e| self.corrupt("state", e))?;
         state.sort_by_key(|(f, _)| f.security_id());
-        write_generation(&self.root, generation, &state, &master)
+        write_generation(&self.root, generation, Some(&state), &master)
     }
 
-    /// Rewrites the state and table as one file each, dropping the deltas. Readers of the
-    /// table from other tools then see plain files; the content does not change.
+    /// Folds the log segments since the state file into a new one, and the table's delta
+    /// files into one file. Readers of the table from other tools then see one plain file;
+    /// the content does not change.
     pub fn compact(root: impl AsRef<Path>, wait: bool) -> Result<()> {
         let root = root.as_ref();
         let _lock = WriterLock::acquire(root, wait)?;
         let store = Store::open(root)?;
         remove_leftovers(root, &store.manifest)?;
-        if store.manifest.state.len() <= 1 {
+        if store.manifest.table.len() <= 1 && store.batches_since_state().is_empty() {
             return Ok(());
         }
         let mut manifest = store.manifest.clone();
         manifest.generation += 1;
-        let state = store.facts_of(None)?;
-        let columns = store.attribute_columns().collect();
-        let (s, t) = store.write_whole(manifest.generation, state, columns)?;
-        manifest.state = vec![s];
-        manifest.table = vec![t];
+        let state = in_force(store.facts_of(None)?);
+        let (state, table) = store.write_whole(manifest.generation, state)?;
+        manifest.state = state;
+        manifest.state_through = store.last_batch();
+        manifest.table = vec![table];
         commit(root, &manifest)
     }
 }
@@ -788,6 +819,36 @@ fn newest_wins<T>(files: Vec<Vec<T>>, security: impl Fn(&T) -> i64) -> Vec<T> {
     out
 }
 
+/// The facts in force of `parts` (a state file's facts, one per key, then later batches'
+/// facts in arrival order): per `(security, attribute, date)` the last to arrive, with its
+/// batch. Only the later parts' keys are hashed.
+fn in_force(mut parts: Vec<Vec<Stamped>>) -> Vec<Stamped> {
+    if parts.len() <= 1 {
+        return parts.pop().unwrap_or_default();
+    }
+    let later: Vec<Stamped> = parts.drain(1..).flatten().collect();
+    let mut state = parts.pop().expect("the state file's part");
+    let last: HashMap<(i64, &str, NaiveDate), usize> = later
+        .iter()
+        .enumerate()
+        .map(|(i, (f, _))| (key(f), i))
+        .collect();
+    let keep: Vec<bool> = later
+        .iter()
+        .enumerate()
+        .map(|(i, (f, _))| last[&key(f)] == i)
+        .collect();
+    state.retain(|(f, _)| !last.contains_key(&key(f)));
+    drop(last);
+    state.extend(
+        later
+            .into_iter()
+            .zip(keep)
+            .filter_map(|(s, k)| k.then_some(s)),
+    );
+    state
+}
+
 /// `columns` with the attributes of `facts` added or widened: the types a merge of `facts`
 /// would give (a conflict is left for the merge to report).
 fn columns_after(columns: Vec<Column>, facts: &[Fact]) -> Vec<Column> {
@@ -821,31 +882,34 @@ fn columns_after(columns: Vec<Column>, facts: &[Fact]) -> Vec<Column> {
         .collect()
 }
 
-/// Writes generation `generation`'s state file (`state` sorted by security) and table file
-/// (`master`'s table).
+/// Writes generation `generation`'s table file (`master`'s table) and, if given, its state
+/// file (`state` sorted by security).
 fn write_generation(
     root: &Path,
     generation: u64,
-    state: &[Stamped],
+    state: Option<&[Stamped]>,
     master: &SecurityMaster,
-) -> Result<(FileEntry, FileEntry)> {
+) -> Result<(Option<FileEntry>, FileEntry)> {
     let state_path = format!("state/{generation:06}.parquet");
     let table_path = format!("table/{generation:06}.parquet");
     let full = root.join(&table_path);
     // The two files at once: the state file's encoding runs beside the table's.
     let state_checksum = std::thread::scope(|scope| {
-        let state_file = scope.spawn(|| segment::write(&root.join(&state_path), state));
+        let state_file =
+            state.map(|state| scope.spawn(|| segment::write(&root.join(&state_path), state)));
         let table = crate::parquet::write_master(&full, master);
         let state_checksum = state_file
-            .join()
-            .expect("a state file's writer does not panic");
+            .map(|s| s.join().expect("a state file's writer does not panic"))
+            .transpose();
         table.and(state_checksum)
     })?;
-    let state_entry = FileEntry {
-        checksum: state_checksum,
-        rows: state.len() as u64,
-        path: state_path,
-    };
+    let state_entry = state
+        .zip(state_checksum)
+        .map(|(state, checksum)| FileEntry {
+            checksum,
+            rows: state.len() as u64,
+            path: state_path,
+        });
     let bytes = std::fs::read(&full).map_err(|source| Error::Read {
         path: full.clone(),
         source,
@@ -1015,9 +1079,14 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let root = dir.path().join("s");
         Store::init(&root, &Options::default()).unwrap();
-        let options = IngestOptions::default();
+        // A state file, not just a log segment, to read the securities' facts from.
+        let options = IngestOptions {
+            compact: Some(true),
+            ..IngestOptions::default()
+        };
         Store::ingest_facts(&root, sample::trail(), "trail", &options).unwrap();
-        let state = Store::open(&root).unwrap().manifest.state[0].path.clone();
+        let options = IngestOptions::default();
+        let state = Store::open(&root).unwrap().manifest.state.unwrap().path;
         let path = root.join(&state);
         let good = std::fs::read(&path).unwrap();
         let manifest = std::fs::read(root.join(MANIFEST)).unwrap();

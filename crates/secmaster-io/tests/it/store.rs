@@ -241,11 +241,14 @@ proptest! {
 
     /// For every prefix of batches, the store as known after it equals a build of exactly
     /// those batches, and so does the current state (rule 6 across ingests, compactions
-    /// included).
+    /// included): whether each ingest compacts or leaves its facts in the log and its rows
+    /// in a table delta, and whether `compact` runs between them.
     #[test]
     fn as_known_at_every_batch_equals_a_build_of_its_prefix(
         trail in strategy::wide_trail(40),
         cuts in proptest::collection::vec(0usize..40, 0..5),
+        policies in proptest::collection::vec(
+            prop_oneof![Just(None), Just(Some(false)), Just(Some(true))], 5),
         compact_after in proptest::option::of(0usize..5),
     ) {
         let dir = tempfile::tempdir().unwrap();
@@ -262,7 +265,8 @@ proptest! {
             let mut prefix = prefixes.last().cloned().unwrap_or_default();
             prefix.extend(batch.clone());
             let expected = SecurityMaster::build(prefix.clone());
-            match ingest(&root, batch) {
+            let options = IngestOptions { compact: policies[i], ..IngestOptions::default() };
+            match Store::ingest_facts(&root, batch, "test", &options) {
                 Ok(_) => {
                     let expected = expected.unwrap();
                     let store = Store::open(&root).unwrap();
