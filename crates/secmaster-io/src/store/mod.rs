@@ -64,7 +64,7 @@ use secmaster_core::{Column, Fact, KEY_COLUMNS, Options, SecurityMaster, Table, 
 use serde::{Deserialize, Serialize};
 
 pub use checksum::Checksum;
-use segment::Stamped;
+use segment::{Share, Stamped};
 
 use crate::{Error, ReadOptions, Result, TableSchema, atomic};
 
@@ -393,12 +393,12 @@ impl Store {
     /// The facts of the securities `ids` (sorted; all when `None`) in arrival order, each
     /// with its batch: first the state file's (the facts in force as of its batch, one per
     /// key), then each later batch's from its log segment. Merged in this order, they give
-    /// the current master; [`in_force`] keeps the last of each key.
+    /// the current master; [`Read::in_force`] keeps the last of each key.
     ///
     /// Every file is checked against its checksum. For a few securities the check streams
     /// each file through the hash on a second thread while this one reads just the pages
     /// it needs; a mismatch is the error even if the read failed first.
-    fn facts_of(&self, ids: Option<&[i64]>) -> Result<Vec<Vec<Stamped>>> {
+    fn facts_of(&self, ids: Option<&[i64]>) -> Result<Read> {
         let files: Vec<(PathBuf, &FileEntry)> = self
             .manifest
             .state
@@ -417,18 +417,43 @@ impl Store {
                         .iter()
                         .try_for_each(|(path, e)| e.checksum.check(path))
                 });
+                // The state file, the one large file, is read on two threads, half its
+                // row groups each.
+                let state = self.manifest.state.is_some().then(|| {
+                    let (path, e) = &files[0];
+                    let share = Share { part: 1, parts: 2 };
+                    scope.spawn(move || segment::read_unchecked(path, &e.checksum, ids, share))
+                });
                 let parts = files
                     .iter()
-                    .map(|(path, e)| segment::read_unchecked(path, &e.checksum, ids))
+                    .enumerate()
+                    .map(|(i, (path, e))| {
+                        let share = match (i, &state) {
+                            (0, Some(_)) => Share { part: 0, parts: 2 },
+                            _ => Share::WHOLE,
+                        };
+                        segment::read_unchecked(path, &e.checksum, ids, share)
+                    })
                     .collect::<Result<Vec<_>>>();
+                let other_half = state.map(|s| s.join().expect("a read does not panic"));
                 check.join().expect("a checksum does not panic")?;
-                parts
+                let mut parts = parts?;
+                if let Some(half) = other_half {
+                    parts.insert(1, half?);
+                }
+                Ok(parts)
             })?,
         };
-        if self.manifest.state.is_none() {
-            parts.insert(0, Vec::new());
-        }
-        Ok(parts)
+        let state_parts = match (&self.manifest.state, ids) {
+            (None, _) => 0,
+            (Some(_), None) => 1,
+            (Some(_), Some(_)) => 2,
+        };
+        let later = parts.split_off(state_parts);
+        Ok(Read {
+            state: parts,
+            later,
+        })
     }
 
     /// The current master, derived from the state files (not by replaying the log).
@@ -436,7 +461,7 @@ impl Store {
         let mut master = self.empty_master()?;
         let facts = self.facts_of(None)?;
         master
-            .merge(facts.into_iter().flatten().map(|(f, _)| f))
+            .merge(facts.into_iter().map(|(f, _)| f))
             .map_err(|e| self.corrupt("state", e))?;
         Ok(master)
     }
@@ -514,7 +539,7 @@ impl Store {
     /// and that fact's batch: `effective_start_date, effective_end_date, attribute, value`
     /// (as text), `value_type, set_on, batch`.
     pub fn lineage(&self, security_id: i64) -> Result<Table> {
-        let facts = in_force(self.facts_of(Some(&[security_id]))?);
+        let facts = self.facts_of(Some(&[security_id]))?.in_force();
         let batch_of: HashMap<(&str, NaiveDate), u64> = facts
             .iter()
             .map(|(f, b)| ((f.attribute(), f.effective_date()), *b))
@@ -615,7 +640,7 @@ impl Store {
         let old = store.facts_of(Some(&ids))?;
         let mut before = store.empty_master()?;
         before
-            .merge(old.into_iter().flatten().map(|(f, _)| f))
+            .merge_parts(old.halves())
             .map_err(|e| store.corrupt("state", e))?;
         let mut after = before.clone();
         after
@@ -680,8 +705,8 @@ impl Store {
             } else {
                 drop(after);
                 let mut facts = store.facts_of(None)?;
-                facts.push(stamped);
-                store.write_whole(manifest.generation, in_force(facts))?
+                facts.later.push(stamped);
+                store.write_whole(manifest.generation, facts.in_force())?
             };
             manifest.state = state;
             manifest.state_through = number;
@@ -728,7 +753,7 @@ impl Store {
         }
         let mut manifest = store.manifest.clone();
         manifest.generation += 1;
-        let state = in_force(store.facts_of(None)?);
+        let state = store.facts_of(None)?.in_force();
         let (state, table) = store.write_whole(manifest.generation, state)?;
         manifest.state = state;
         manifest.state_through = store.last_batch();
@@ -819,34 +844,65 @@ fn newest_wins<T>(files: Vec<Vec<T>>, security: impl Fn(&T) -> i64) -> Vec<T> {
     out
 }
 
-/// The facts in force of `parts` (a state file's facts, one per key, then later batches'
-/// facts in arrival order): per `(security, attribute, date)` the last to arrive, with its
-/// batch. Only the later parts' keys are hashed.
-fn in_force(mut parts: Vec<Vec<Stamped>>) -> Vec<Stamped> {
-    if parts.len() <= 1 {
-        return parts.pop().unwrap_or_default();
+/// Facts read from a store, each with its batch: the state file's (one per key, in one
+/// or more parts), then each later batch's in arrival order.
+struct Read {
+    state: Vec<Vec<Stamped>>,
+    later: Vec<Vec<Stamped>>,
+}
+
+impl Read {
+    /// Every fact, in arrival order.
+    fn into_iter(self) -> impl Iterator<Item = Stamped> {
+        self.state.into_iter().chain(self.later).flatten()
     }
-    let later: Vec<Stamped> = parts.drain(1..).flatten().collect();
-    let mut state = parts.pop().expect("the state file's part");
-    let last: HashMap<(i64, &str, NaiveDate), usize> = later
-        .iter()
-        .enumerate()
-        .map(|(i, (f, _))| (key(f), i))
-        .collect();
-    let keep: Vec<bool> = later
-        .iter()
-        .enumerate()
-        .map(|(i, (f, _))| last[&key(f)] == i)
-        .collect();
-    state.retain(|(f, _)| !last.contains_key(&key(f)));
-    drop(last);
-    state.extend(
-        later
+
+    /// Every fact in two parts of about the same size, the first arrived before the second,
+    /// for [`SecurityMaster::merge_parts`].
+    fn halves(self) -> Vec<impl Iterator<Item = Fact> + Send> {
+        let mut parts: Vec<Vec<Stamped>> = self.state.into_iter().chain(self.later).collect();
+        let total: usize = parts.iter().map(Vec::len).sum();
+        // The first part: whole lists while they fit in half.
+        let (mut first, mut rows) = (0, 0);
+        while first < parts.len() && rows + parts[first].len() <= total / 2 {
+            rows += parts[first].len();
+            first += 1;
+        }
+        let second = parts.split_off(first.max(1).min(parts.len()));
+        [parts, second]
             .into_iter()
-            .zip(keep)
-            .filter_map(|(s, k)| k.then_some(s)),
-    );
-    state
+            .map(|lists| lists.into_iter().flatten().map(|(f, _)| f))
+            .collect()
+    }
+
+    /// The facts in force: per `(security, attribute, date)` the last to arrive, with its
+    /// batch. Only the later batches' keys are hashed.
+    fn in_force(self) -> Vec<Stamped> {
+        let mut state: Vec<Stamped> = self.state.into_iter().flatten().collect();
+        let later: Vec<Stamped> = self.later.into_iter().flatten().collect();
+        if later.is_empty() {
+            return state;
+        }
+        let last: HashMap<(i64, &str, NaiveDate), usize> = later
+            .iter()
+            .enumerate()
+            .map(|(i, (f, _))| (key(f), i))
+            .collect();
+        let keep: Vec<bool> = later
+            .iter()
+            .enumerate()
+            .map(|(i, (f, _))| last[&key(f)] == i)
+            .collect();
+        state.retain(|(f, _)| !last.contains_key(&key(f)));
+        drop(last);
+        state.extend(
+            later
+                .into_iter()
+                .zip(keep)
+                .filter_map(|(s, keep)| keep.then_some(s)),
+        );
+        state
+    }
 }
 
 /// `columns` with the attributes of `facts` added or widened: the types a merge of `facts`

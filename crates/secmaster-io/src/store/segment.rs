@@ -197,7 +197,18 @@ pub(crate) fn write(path: &Path, rows: &[Stamped]) -> Result<Checksum> {
 /// Reads a file written by [`write`] after checking it against `expected`, whole.
 pub(crate) fn read(path: &Path, expected: &Checksum) -> Result<Vec<Stamped>> {
     let bytes = Bytes::from(expected.read(path)?);
-    decode_file(bytes, None, path, PageIndexPolicy::Skip)
+    decode_file(bytes, None, Share::WHOLE, path, PageIndexPolicy::Skip)
+}
+
+/// A share of a file's row groups: those whose index is `part` modulo `parts`.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Share {
+    pub(crate) part: usize,
+    pub(crate) parts: usize,
+}
+
+impl Share {
+    pub(crate) const WHOLE: Share = Share { part: 0, parts: 1 };
 }
 
 /// Reads the facts of the securities `ids` (sorted) from a file written by [`write`],
@@ -208,11 +219,12 @@ pub(crate) fn read(path: &Path, expected: &Checksum) -> Result<Vec<Stamped>> {
 /// Only what is needed is read: the footer, the page index, the bloom filters of
 /// `security_id` (a row group none of `ids` passes is skipped), its pages whose range meets
 /// one of the ids that pass, and of the other columns just the pages that hold a row of
-/// one of `ids`.
+/// one of `ids`. Of a file's row groups, only those of `share` are read.
 pub(crate) fn read_unchecked(
     path: &Path,
     expected: &Checksum,
     ids: &[i64],
+    share: Share,
 ) -> Result<Vec<Stamped>> {
     let file = File::open(path).map_err(|source| Error::Read {
         path: path.to_path_buf(),
@@ -222,12 +234,13 @@ pub(crate) fn read_unchecked(
         file: Arc::new(file),
         len: expected.bytes,
     };
-    decode_file(input, Some(ids), path, PageIndexPolicy::Optional)
+    decode_file(input, Some(ids), share, path, PageIndexPolicy::Optional)
 }
 
 fn decode_file<R: ChunkReader + 'static>(
     input: R,
     only: Option<&[i64]>,
+    share: Share,
     path: &Path,
     policy: PageIndexPolicy,
 ) -> Result<Vec<Stamped>> {
@@ -240,17 +253,25 @@ fn decode_file<R: ChunkReader + 'static>(
             reason: "not a secmaster store fact file (unexpected columns)".to_string(),
         });
     }
+    let groups: Vec<usize> = (0..builder.metadata().num_row_groups())
+        .filter(|rg| rg % share.parts == share.part)
+        .collect();
+    builder = builder.with_row_groups(groups.clone());
     if let Some(ids) = only {
-        // Per row group, the ids its bloom filter does not rule out.
-        let candidates: Vec<Vec<i64>> = (0..builder.metadata().num_row_groups())
+        // Per row group read, the ids its bloom filter does not rule out.
+        let candidates: Vec<(usize, Vec<i64>)> = groups
+            .iter()
             .map(
-                |rg| match builder.get_row_group_column_bloom_filter(rg, 0) {
-                    Ok(Some(bloom)) => ids.iter().copied().filter(|id| bloom.check(id)).collect(),
-                    _ => ids.to_vec(),
+                |&rg| match builder.get_row_group_column_bloom_filter(rg, 0) {
+                    Ok(Some(bloom)) => (
+                        rg,
+                        ids.iter().copied().filter(|id| bloom.check(id)).collect(),
+                    ),
+                    _ => (rg, ids.to_vec()),
                 },
             )
             .collect();
-        if candidates.iter().all(Vec::is_empty) {
+        if candidates.iter().all(|(_, ids)| ids.is_empty()) {
             return Ok(Vec::new());
         }
         if let Some(selection) = pages_for(&builder, &candidates) {
@@ -280,13 +301,17 @@ fn decode_file<R: ChunkReader + 'static>(
         builder = builder.with_row_filter(RowFilter::new(vec![Box::new(predicate)]));
     }
     let reader = builder.build().map_err(parquet_error(path))?;
-    let mut names: HashMap<String, Arc<str>> = HashMap::new();
-    let mut out = Vec::new();
-    for batch in reader {
-        let batch = batch.map_err(|source| Error::Arrow {
+    // The batches first, then the facts into a vector of the right size: growing it
+    // instead would copy it and touch twice the memory (fresh pages are dear).
+    let batches = reader
+        .collect::<std::result::Result<Vec<RecordBatch>, _>>()
+        .map_err(|source| Error::Arrow {
             path: path.to_path_buf(),
             source,
         })?;
+    let mut names: HashMap<String, Arc<str>> = HashMap::new();
+    let mut out = Vec::with_capacity(batches.iter().map(RecordBatch::num_rows).sum());
+    for batch in batches {
         decode(&batch, only, &mut names, &mut out, path)?;
     }
     Ok(out)
@@ -336,19 +361,19 @@ impl Read for AtReader {
     }
 }
 
-/// The rows of the pages that may hold one of `ids` (for each row group, sorted), from
-/// the page index of `security_id`; `None` (read everything) when the file has no usable
-/// page index.
+/// The rows of the pages that may hold one of `ids` (for each row group read, in order, the
+/// ids sorted), from the page index of `security_id`; `None` (read everything) when the
+/// file has no usable page index.
 fn pages_for<R: ChunkReader>(
     builder: &ParquetRecordBatchReaderBuilder<R>,
-    ids: &[Vec<i64>],
+    ids: &[(usize, Vec<i64>)],
 ) -> Option<RowSelection> {
     let metadata = builder.metadata();
     let index = metadata.page_index()?;
     let mut selectors = Vec::new();
-    for (rg, group) in metadata.row_groups().iter().enumerate() {
-        let rows = group.num_rows() as usize;
-        let ids = &ids[rg];
+    for (rg, ids) in ids {
+        let rg = *rg;
+        let rows = metadata.row_group(rg).num_rows() as usize;
         let pages = index.offset_index(rg, 0)?.page_locations();
         let ColumnIndexMetaData::INT64(ix) = index.column_index(rg, 0)? else {
             return None;
