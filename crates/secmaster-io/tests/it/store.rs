@@ -259,6 +259,7 @@ proptest! {
         cuts.sort_unstable();
         let mut start = 0;
         let mut prefixes: Vec<Vec<Fact>> = Vec::new();
+        let mut batches: Vec<Vec<Fact>> = Vec::new(); // the committed ones
         for (i, &end) in cuts.iter().enumerate() {
             let batch = trail[start..end].to_vec();
             start = end;
@@ -266,6 +267,7 @@ proptest! {
             prefix.extend(batch.clone());
             let expected = SecurityMaster::build(prefix.clone());
             let options = IngestOptions { compact: policies[i], ..IngestOptions::default() };
+            let committed = batch.clone();
             match Store::ingest_facts(&root, batch, "test", &options) {
                 Ok(_) => {
                     let expected = expected.unwrap();
@@ -273,6 +275,7 @@ proptest! {
                     prop_assert_eq!(store.master().unwrap(), expected.clone());
                     prop_assert_eq!(store.table().unwrap(), expected.table());
                     prefixes.push(prefix);
+                    batches.push(committed);
                 }
                 // A refused batch is refused by the build of the prefix too; the trail
                 // goes on without it.
@@ -288,6 +291,31 @@ proptest! {
                 store.master_after(k as u64 + 1).unwrap(),
                 SecurityMaster::build(prefix.clone()).unwrap()
             );
+        }
+        // Each value's batch, as `lineage` names it, is the batch of the last fact to
+        // arrive with the key that set it (rule 5), whichever files hold it.
+        let mut last_batch: BTreeMap<(i64, String, chrono::NaiveDate), i64> = BTreeMap::new();
+        for (k, batch) in batches.iter().enumerate() {
+            for f in batch {
+                last_batch.insert(
+                    (f.security_id(), f.attribute().to_string(), f.effective_date()),
+                    k as i64 + 1,
+                );
+            }
+        }
+        let ids: std::collections::BTreeSet<i64> = last_batch.keys().map(|k| k.0).collect();
+        for id in ids {
+            for row in store.lineage(id).unwrap().rows() {
+                let (Value::Str(attribute), Value::Date(set_on), Value::Int(batch)) =
+                    (&row[2], &row[5], &row[6])
+                else {
+                    panic!("a lineage row: {row:?}");
+                };
+                prop_assert_eq!(
+                    Some(batch),
+                    last_batch.get(&(id, attribute.to_string(), *set_on))
+                );
+            }
         }
     }
 }
