@@ -44,25 +44,43 @@ enum Job {
 /// An encoder thread's columns of a row group, or why they failed.
 type Encoded = Result<Vec<(usize, ArrowColumnChunk)>, ParquetError>;
 
-/// Writes the batches as they come. The columns of each row group are encoded
-/// (dictionaries, statistics, zstd) on every core, a share of the columns each, while this
-/// thread makes the next batch (walking the master's rows) and writes finished row groups.
-/// The file is the one [`ArrowWriter`] writes from the same batches (given `schema`): the
-/// same row groups and the same encoding of each column.
+/// The properties of a table's file: zstd, parquet's defaults otherwise.
+fn table_properties() -> WriterProperties {
+    WriterProperties::builder()
+        .set_compression(Compression::ZSTD(ZstdLevel::default()))
+        .build()
+}
+
+/// Writes the batches to a table file at `path`, replacing it only once it is complete.
 fn write_batches(
     path: &Path,
     schema: SchemaRef,
     batches: impl Iterator<Item = RecordBatch>,
 ) -> Result<()> {
-    let props = WriterProperties::builder()
-        .set_compression(Compression::ZSTD(ZstdLevel::default()))
-        .build();
+    atomic::write_file(path, |out| {
+        encode_batches(out, path, schema, table_properties(), batches).map(drop)
+    })
+}
+
+/// Writes the batches as they come to `out` as a Parquet file, and returns `out`; `path`
+/// names it in errors. The columns of each row group are encoded (dictionaries,
+/// statistics, zstd) on every core, a share of the columns each, while this thread makes
+/// the next batch (walking the master's rows) and writes finished row groups. The file is
+/// the one [`ArrowWriter`] writes from the same batches (given `schema` and `props`): the
+/// same row groups and the same encoding of each column.
+pub(crate) fn encode_batches<W: std::io::Write + Send>(
+    out: W,
+    path: &Path,
+    schema: SchemaRef,
+    props: WriterProperties,
+    batches: impl Iterator<Item = RecordBatch>,
+) -> Result<W> {
     let group_rows = props.max_row_group_row_count().unwrap_or(usize::MAX);
     let columns = schema.fields().len();
     let threads = std::thread::available_parallelism()
         .map_or(1, |n| n.get())
         .clamp(1, columns.max(1));
-    atomic::write_file(path, |out| {
+    {
         let writer =
             ArrowWriter::try_new(out, schema.clone(), Some(props)).map_err(parquet_error(path))?;
         let (mut file, factory) = writer
@@ -142,9 +160,8 @@ fn write_batches(
             // Leaving the scope hangs up on the encoders, which then end.
         })
         .map_err(parquet_error(path))?;
-        file.close().map_err(parquet_error(path))?;
-        Ok(())
-    })
+        file.into_inner().map_err(parquet_error(path))
+    }
 }
 
 /// An encoder thread: encodes its columns of each batch, and closes them at the end of a
@@ -192,8 +209,19 @@ pub fn write(path: impl AsRef<Path>, table: &Table) -> Result<()> {
 /// its priority in the schema metadata. Text columns reach the encoders as dictionary
 /// arrays of runs (no copy of the text per cell); the file's schema says `Utf8` all the same.
 pub fn write_master(path: impl AsRef<Path>, master: &SecurityMaster) -> Result<()> {
+    let path = path.as_ref();
+    atomic::write_file(path, |out| write_master_to(out, path, master).map(drop))
+}
+
+/// [`write_master`] to `out`, which it returns; `path` names it in errors.
+pub(crate) fn write_master_to<W: std::io::Write + Send>(
+    out: W,
+    path: &Path,
+    master: &SecurityMaster,
+) -> Result<W> {
     let batches = master_batches_dictionary_strings(master, DEFAULT_BATCH_ROWS);
-    write_batches(path.as_ref(), batches.schema(), batches)
+    let schema = batches.schema();
+    encode_batches(out, path, schema, table_properties(), batches)
 }
 
 pub(crate) fn builder(path: &Path) -> Result<ParquetRecordBatchReaderBuilder<File>> {

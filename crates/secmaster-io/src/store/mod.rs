@@ -64,6 +64,7 @@ use secmaster_core::{Column, Fact, KEY_COLUMNS, Options, SecurityMaster, Table, 
 use serde::{Deserialize, Serialize};
 
 pub use checksum::Checksum;
+use checksum::HashingWriter;
 use segment::{Share, Stamped};
 
 use crate::{Error, ReadOptions, Result, TableSchema, atomic};
@@ -950,14 +951,19 @@ fn write_generation(
     let table_path = format!("table/{generation:06}.parquet");
     let full = root.join(&table_path);
     // The two files at once: the state file's encoding runs beside the table's.
-    let state_checksum = std::thread::scope(|scope| {
+    let (table_checksum, state_checksum) = std::thread::scope(|scope| {
         let state_file =
             state.map(|state| scope.spawn(|| segment::write(&root.join(&state_path), state)));
-        let table = crate::parquet::write_master(&full, master);
+        let mut checksum = None;
+        let table = atomic::write_file(&full, |out| {
+            let hashing = crate::parquet::write_master_to(HashingWriter::new(out), &full, master)?;
+            checksum = Some(hashing.finish());
+            Ok(())
+        });
         let state_checksum = state_file
             .map(|s| s.join().expect("a state file's writer does not panic"))
             .transpose();
-        table.and(state_checksum)
+        table.and(state_checksum).map(|state| (checksum, state))
     })?;
     let state_entry = state
         .zip(state_checksum)
@@ -966,12 +972,8 @@ fn write_generation(
             rows: state.len() as u64,
             path: state_path,
         });
-    let bytes = std::fs::read(&full).map_err(|source| Error::Read {
-        path: full.clone(),
-        source,
-    })?;
     let table_entry = FileEntry {
-        checksum: Checksum::of(&bytes),
+        checksum: table_checksum.expect("a written file has a checksum"),
         rows: master.num_rows() as u64,
         path: table_path,
     };

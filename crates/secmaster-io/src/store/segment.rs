@@ -29,11 +29,11 @@ use arrow_array::{Array, ArrayRef, BooleanArray, RecordBatch};
 use arrow_schema::{DataType, Field, Schema, SchemaRef};
 use bytes::Bytes;
 use chrono::NaiveDate;
+use parquet::arrow::ProjectionMask;
 use parquet::arrow::arrow_reader::{
     ArrowPredicateFn, ArrowReaderOptions, ParquetRecordBatchReaderBuilder, RowFilter, RowSelection,
     RowSelector,
 };
-use parquet::arrow::{ArrowWriter, ProjectionMask};
 use parquet::basic::{Compression, ZstdLevel};
 use parquet::file::metadata::PageIndexPolicy;
 use parquet::file::page_index::column_index::ColumnIndexMetaData;
@@ -43,7 +43,7 @@ use parquet::schema::types::ColumnPath;
 use secmaster_core::{Fact, Value};
 
 use super::checksum::{Checksum, HashingWriter};
-use crate::parquet::parquet_error;
+use crate::parquet::{encode_batches, parquet_error};
 use crate::{Error, Result, atomic};
 
 /// A fact and the number of the batch that brought it.
@@ -176,14 +176,15 @@ pub(crate) fn write(path: &Path, rows: &[Stamped]) -> Result<Checksum> {
     let props = props.build();
     let mut checksum = None;
     atomic::write_file(path, |out| {
-        let mut writer = ArrowWriter::try_new(HashingWriter::new(out), SCHEMA.clone(), Some(props))
-            .map_err(parquet_error(path))?;
-        for chunk in rows.chunks(WRITE_ROWS) {
-            writer
-                .write(&record_batch(chunk))
-                .map_err(parquet_error(path))?;
-        }
-        let mut hashing = writer.into_inner().map_err(parquet_error(path))?;
+        // The columns encoded on every core while this thread makes the next batch.
+        let batches = rows.chunks(WRITE_ROWS).map(record_batch);
+        let mut hashing = encode_batches(
+            HashingWriter::new(out),
+            path,
+            SCHEMA.clone(),
+            props,
+            batches,
+        )?;
         hashing.flush().map_err(|source| Error::Write {
             path: path.to_path_buf(),
             source,
