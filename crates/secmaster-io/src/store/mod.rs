@@ -408,10 +408,17 @@ impl Store {
             .map(|e| (self.root.join(&e.path), e))
             .collect();
         let mut parts: Vec<Vec<Stamped>> = match ids {
-            None => files
-                .iter()
-                .map(|(path, e)| segment::read(path, &e.checksum))
-                .collect::<Result<_>>()?,
+            None => {
+                let mut parts = Vec::with_capacity(files.len() + 1);
+                for (i, (path, e)) in files.iter().enumerate() {
+                    if i == 0 && self.manifest.state.is_some() {
+                        parts.extend(segment::read_halves(path, &e.checksum)?);
+                    } else {
+                        parts.push(segment::read(path, &e.checksum)?);
+                    }
+                }
+                parts
+            }
             Some(ids) => std::thread::scope(|scope| {
                 let check = scope.spawn(|| {
                     files
@@ -445,11 +452,7 @@ impl Store {
                 Ok(parts)
             })?,
         };
-        let state_parts = match (&self.manifest.state, ids) {
-            (None, _) => 0,
-            (Some(_), None) => 1,
-            (Some(_), Some(_)) => 2,
-        };
+        let state_parts = if self.manifest.state.is_some() { 2 } else { 0 };
         let later = parts.split_off(state_parts);
         Ok(Read {
             state: parts,
@@ -462,7 +465,7 @@ impl Store {
         let mut master = self.empty_master()?;
         let facts = self.facts_of(None)?;
         master
-            .merge(facts.into_iter().map(|(f, _)| f))
+            .merge_parts(facts.halves())
             .map_err(|e| self.corrupt("state", e))?;
         Ok(master)
     }
@@ -734,8 +737,10 @@ impl Store {
         mut state: Vec<Stamped>,
     ) -> Result<(Option<FileEntry>, FileEntry)> {
         let mut master = self.empty_master()?;
+        let (first, second) = state.split_at(state.len() / 2);
+        let fact = |(f, _): &Stamped| f.clone();
         master
-            .merge(state.iter().map(|(f, _)| f.clone()))
+            .merge_parts(vec![first.iter().map(fact), second.iter().map(fact)])
             .map_err(|e| self.corrupt("state", e))?;
         state.sort_by_key(|(f, _)| f.security_id());
         write_generation(&self.root, generation, Some(&state), &master)
@@ -853,11 +858,6 @@ struct Read {
 }
 
 impl Read {
-    /// Every fact, in arrival order.
-    fn into_iter(self) -> impl Iterator<Item = Stamped> {
-        self.state.into_iter().chain(self.later).flatten()
-    }
-
     /// Every fact in two parts of about the same size, the first arrived before the second,
     /// for [`SecurityMaster::merge_parts`].
     fn halves(self) -> Vec<impl Iterator<Item = Fact> + Send> {
@@ -879,8 +879,8 @@ impl Read {
     /// The facts in force: per `(security, attribute, date)` the last to arrive, with its
     /// batch. Only the later batches' keys are hashed.
     fn in_force(self) -> Vec<Stamped> {
-        let mut state: Vec<Stamped> = self.state.into_iter().flatten().collect();
-        let later: Vec<Stamped> = self.later.into_iter().flatten().collect();
+        let mut state = concat(self.state);
+        let later = concat(self.later);
         if later.is_empty() {
             return state;
         }
@@ -894,7 +894,14 @@ impl Read {
             .enumerate()
             .map(|(i, (f, _))| last[&key(f)] == i)
             .collect();
-        state.retain(|(f, _)| !last.contains_key(&key(f)));
+        // Most of the state's facts are of securities no later batch touched: a search
+        // of the few touched ones settles those without hashing their keys.
+        let mut touched: Vec<i64> = later.iter().map(|(f, _)| f.security_id()).collect();
+        touched.sort_unstable();
+        touched.dedup();
+        state.retain(|(f, _)| {
+            touched.binary_search(&f.security_id()).is_err() || !last.contains_key(&key(f))
+        });
         drop(last);
         state.extend(
             later
@@ -904,6 +911,17 @@ impl Read {
         );
         state
     }
+}
+
+/// The lists one after the other, in the first one's allocation: growing a large vector
+/// in place touches only its new pages, where copying it to a new one touches them all.
+fn concat<T>(lists: Vec<Vec<T>>) -> Vec<T> {
+    let mut lists = lists.into_iter();
+    let mut all = lists.next().unwrap_or_default();
+    for list in lists {
+        all.extend(list);
+    }
+    all
 }
 
 /// `columns` with the attributes of `facts` added or widened: the types a merge of `facts`
