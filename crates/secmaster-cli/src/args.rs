@@ -323,6 +323,9 @@ pub(crate) struct HistoryArgs {
     /// The security
     #[arg(long, value_name = "ID")]
     pub(crate) security: i64,
+    /// Read the store as it stood after batch N or at a time, as for `build`
+    #[arg(long, value_name = "N|TIME", value_parser = parse_known_at)]
+    pub(crate) as_known_at: Option<KnownAt>,
     #[command(flatten)]
     pub(crate) output: OutputArgs,
 }

@@ -116,6 +116,7 @@ pub(crate) struct Resolve {
 pub(crate) struct History {
     pub(crate) store: PathBuf,
     pub(crate) security: i64,
+    pub(crate) known_at: Option<KnownAt>,
     pub(crate) output: Output,
 }
 
@@ -311,6 +312,7 @@ pub(crate) fn resolve(cli: Cli, env: &Env) -> Result<Plan, Usage> {
         Command::History(a) => Plan::History(History {
             store: a.store,
             security: a.security,
+            known_at: a.as_known_at,
             output: output(a.output, display, env)?,
         }),
         Command::Compact(a) => Plan::Compact {

@@ -156,7 +156,14 @@ fn parse(text: &str, ty: Option<ValueType>) -> Option<Value> {
 }
 
 pub(crate) fn history(plan: &History, out: &mut dyn Write) -> Result<()> {
-    let lineage = Store::read(&plan.store, |s| s.lineage(plan.security))?;
+    let lineage = Store::read(&plan.store, |s| {
+        let batch = match plan.known_at {
+            None => s.last_batch(),
+            Some(KnownAt::Batch(n)) => n,
+            Some(KnownAt::Time(t)) => s.batch_at(t),
+        };
+        s.lineage_after(plan.security, batch)
+    })?;
     if lineage.is_empty() {
         anyhow::bail!(
             "store `{}` has no facts about security {}",

@@ -736,6 +736,32 @@ fn a_day_in_the_life_resolve_and_history() {
     );
     let err = secmaster_in(dir, &["history", "s", "--security", "99"]).fails(1);
     assert_eq!(err, "error: store `s` has no facts about security 99");
+    // As known after batch 1, every value was batch 1's; security 3's name came in batch 3.
+    let history_at = |k: &str, id: &str| {
+        secmaster_in(
+            dir,
+            &[
+                "history",
+                "s",
+                "--security",
+                id,
+                "--as-known-at",
+                k,
+                "--format",
+                "csv",
+            ],
+        )
+    };
+    let at_1 = history_at("1", "1").ok();
+    assert!(at_1.lines().skip(1).all(|l| l.ends_with(",1")), "{at_1}");
+    assert!(at_1.contains(",ticker,LENZ,str,2024-03-22,1"), "{at_1}");
+    assert_eq!(history_at("3", "1").ok(), HISTORY_1);
+    assert_eq!(
+        history_at("2", "3").ok(),
+        "effective_start_date,effective_end_date,attribute,value,value_type,set_on,batch\n\
+         2024-01-01,,ticker,ACME,str,2024-01-01,1\n"
+    );
+    assert!(history_at("4", "1").fails(1).contains("no batch 4"));
 }
 
 // ---------------------------------------------------------------------------------------

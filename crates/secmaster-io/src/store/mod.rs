@@ -387,31 +387,50 @@ impl Store {
             .map_err(|e| self.corrupt(MANIFEST, e))
     }
 
+    fn no_batch(&self, batch: u64) -> Error {
+        store_error(
+            &self.root,
+            format!(
+                "no batch {batch}: the store's last batch is {}",
+                self.last_batch()
+            ),
+        )
+    }
+
     fn corrupt(&self, file: &str, e: secmaster_core::Error) -> Error {
         store_error(&self.root.join(file), format!("inconsistent store: {e}"))
     }
 
-    /// The facts of the securities `ids` (sorted; all when `None`) in arrival order, each
-    /// with its batch: first the state file's (the facts in force as of its batch, one per
-    /// key), then each later batch's from its log segment. Merged in this order, they give
+    /// The facts of the securities `ids` (sorted; all when `None`) as known after batch
+    /// `through`, in arrival order, each with its batch: first the state file's (the facts in
+    /// force as of its batch, one per key), then each later batch's from its log segment. Merged in this order, they give
     /// the current master; [`Read::in_force`] keeps the last of each key.
     ///
     /// Every file is checked against its checksum. For a few securities the check streams
     /// each file through the hash on a second thread while this one reads just the pages
     /// it needs; a mismatch is the error even if the read failed first.
-    fn facts_of(&self, ids: Option<&[i64]>) -> Result<Read> {
-        let files: Vec<(PathBuf, &FileEntry)> = self
-            .manifest
-            .state
-            .iter()
-            .chain(self.batches_since_state().iter().map(|b| &b.log))
+    fn facts_of(&self, ids: Option<&[i64]>, through: u64) -> Result<Read> {
+        // As of the last batch: the state file and the log since. As of an earlier one: the
+        // log alone, as `master_after` reads it.
+        let (state, logs) = if through >= self.last_batch() {
+            (self.manifest.state.as_ref(), self.batches_since_state())
+        } else {
+            let end = self
+                .manifest
+                .batches
+                .partition_point(|b| b.number <= through);
+            (None, &self.manifest.batches[..end])
+        };
+        let files: Vec<(PathBuf, &FileEntry)> = state
+            .into_iter()
+            .chain(logs.iter().map(|b| &b.log))
             .map(|e| (self.root.join(&e.path), e))
             .collect();
         let mut parts: Vec<Vec<Stamped>> = match ids {
             None => {
                 let mut parts = Vec::with_capacity(files.len() + 1);
                 for (i, (path, e)) in files.iter().enumerate() {
-                    if i == 0 && self.manifest.state.is_some() {
+                    if i == 0 && state.is_some() {
                         parts.extend(segment::read_halves(path, &e.checksum)?);
                     } else {
                         parts.push(segment::read(path, &e.checksum)?);
@@ -427,7 +446,7 @@ impl Store {
                 });
                 // The state file, the one large file, is read on two threads, half its
                 // row groups each.
-                let state = self.manifest.state.is_some().then(|| {
+                let state = state.is_some().then(|| {
                     let (path, e) = &files[0];
                     let share = Share { part: 1, parts: 2 };
                     scope.spawn(move || segment::read_unchecked(path, &e.checksum, ids, share))
@@ -452,7 +471,7 @@ impl Store {
                 Ok(parts)
             })?,
         };
-        let state_parts = if self.manifest.state.is_some() { 2 } else { 0 };
+        let state_parts = if state.is_some() { 2 } else { 0 };
         let later = parts.split_off(state_parts);
         Ok(Read {
             state: parts,
@@ -463,7 +482,7 @@ impl Store {
     /// The current master, derived from the state files (not by replaying the log).
     pub fn master(&self) -> Result<SecurityMaster> {
         let mut master = self.empty_master()?;
-        let facts = self.facts_of(None)?;
+        let facts = self.facts_of(None, self.last_batch())?;
         master
             .merge_parts(facts.halves())
             .map_err(|e| self.corrupt("state", e))?;
@@ -515,13 +534,7 @@ impl Store {
     /// segments up to that batch, each checked against its checksum.
     pub fn master_after(&self, batch: u64) -> Result<SecurityMaster> {
         if batch > self.last_batch() {
-            return Err(store_error(
-                &self.root,
-                format!(
-                    "no batch {batch}: the store's last batch is {}",
-                    self.last_batch()
-                ),
-            ));
+            return Err(self.no_batch(batch));
         }
         let mut master = SecurityMaster::new(self.options());
         for b in self
@@ -543,7 +556,16 @@ impl Store {
     /// and that fact's batch: `effective_start_date, effective_end_date, attribute, value`
     /// (as text), `value_type, set_on, batch`.
     pub fn lineage(&self, security_id: i64) -> Result<Table> {
-        let facts = self.facts_of(Some(&[security_id]))?.in_force();
+        self.lineage_after(security_id, self.last_batch())
+    }
+
+    /// [`Store::lineage`] as the store stood after batch `batch` (read from the log, as
+    /// [`Store::master_after`] reads it, unless `batch` is the last).
+    pub fn lineage_after(&self, security_id: i64, batch: u64) -> Result<Table> {
+        if batch > self.last_batch() {
+            return Err(self.no_batch(batch));
+        }
+        let facts = self.facts_of(Some(&[security_id]), batch)?.in_force();
         let batch_of: HashMap<(&str, NaiveDate), u64> = facts
             .iter()
             .map(|(f, b)| ((f.attribute(), f.effective_date()), *b))
@@ -641,7 +663,7 @@ impl Store {
         ids.dedup();
 
         // The touched securities' master before the batch, and after it.
-        let old = store.facts_of(Some(&ids))?;
+        let old = store.facts_of(Some(&ids), store.last_batch())?;
         let mut before = store.empty_master()?;
         before
             .merge_parts(old.halves())
@@ -708,7 +730,7 @@ impl Store {
                 write_generation(root, manifest.generation, Some(&state), &after)?
             } else {
                 drop(after);
-                let mut facts = store.facts_of(None)?;
+                let mut facts = store.facts_of(None, store.last_batch())?;
                 facts.later.push(stamped);
                 store.write_whole(manifest.generation, facts.in_force())?
             };
@@ -759,7 +781,7 @@ impl Store {
         }
         let mut manifest = store.manifest.clone();
         manifest.generation += 1;
-        let state = store.facts_of(None)?.in_force();
+        let state = store.facts_of(None, store.last_batch())?.in_force();
         let (state, table) = store.write_whole(manifest.generation, state)?;
         manifest.state = state;
         manifest.state_through = store.last_batch();

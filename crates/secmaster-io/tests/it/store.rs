@@ -292,8 +292,8 @@ proptest! {
                 SecurityMaster::build(prefix.clone()).unwrap()
             );
         }
-        // Each value's batch, as `lineage` names it, is the batch of the last fact to
-        // arrive with the key that set it (rule 5), whichever files hold it.
+        // After each batch, each value's batch as `lineage` names it is the batch of the
+        // last fact to arrive with the key that set it (rule 5), whichever files hold it.
         let mut last_batch: BTreeMap<(i64, String, chrono::NaiveDate), i64> = BTreeMap::new();
         for (k, batch) in batches.iter().enumerate() {
             for f in batch {
@@ -302,21 +302,25 @@ proptest! {
                     k as i64 + 1,
                 );
             }
-        }
-        let ids: std::collections::BTreeSet<i64> = last_batch.keys().map(|k| k.0).collect();
-        for id in ids {
-            for row in store.lineage(id).unwrap().rows() {
-                let (Value::Str(attribute), Value::Date(set_on), Value::Int(batch)) =
-                    (&row[2], &row[5], &row[6])
-                else {
-                    panic!("a lineage row: {row:?}");
-                };
-                prop_assert_eq!(
-                    Some(batch),
-                    last_batch.get(&(id, attribute.to_string(), *set_on))
-                );
+            let ids: std::collections::BTreeSet<i64> = last_batch.keys().map(|k| k.0).collect();
+            for id in ids {
+                let lineage = store.lineage_after(id, k as u64 + 1).unwrap();
+                // Every fact in force sets (or retracts) some cell.
+                prop_assert!(!lineage.is_empty());
+                for row in lineage.rows() {
+                    let (Value::Str(attribute), Value::Date(set_on), Value::Int(batch)) =
+                        (&row[2], &row[5], &row[6])
+                    else {
+                        panic!("a lineage row: {row:?}");
+                    };
+                    prop_assert_eq!(
+                        Some(batch),
+                        last_batch.get(&(id, attribute.to_string(), *set_on))
+                    );
+                }
             }
         }
+        prop_assert!(store.lineage_after(1, batches.len() as u64 + 1).is_err());
     }
 }
 
