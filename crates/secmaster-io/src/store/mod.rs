@@ -33,9 +33,10 @@
 //!   for every security.
 //! - **The manifest** lists the batches (number, commit time, sources, fact count, log
 //!   file), the state file and the batch it holds facts through, and the table files in
-//!   generation order, each with its XXH3-64 checksum and length, and the table's schema. It is written to a temporary file, synced, and
-//!   renamed over `manifest.json`, so a crash at any instant leaves the last committed
-//!   state; files it does not list are leftovers, removed by the next writer.
+//!   generation order, each with its XXH3-64 checksum and length, and the table's schema.
+//!   It is written to a temporary file, synced, and renamed over `manifest.json`, so a
+//!   crash at any instant leaves the last committed state; files it does not list are
+//!   leftovers, removed by the next writer.
 //!
 //! Reading the current table from another tool (DuckDB):
 //!
@@ -402,9 +403,10 @@ impl Store {
     }
 
     /// The facts of the securities `ids` (sorted; all when `None`) as known after batch
-    /// `through`, in arrival order, each with its batch: first the state file's (the facts in
-    /// force as of its batch, one per key), then each later batch's from its log segment. Merged in this order, they give
-    /// the current master; [`Read::in_force`] keeps the last of each key.
+    /// `through`, in arrival order, each with its batch: first the state file's (the facts
+    /// in force as of its batch, one per key), then each later batch's from its log
+    /// segment. Merged in this order, they give the master as of `through`;
+    /// [`Read::in_force`] keeps the last of each key.
     ///
     /// Every file is checked against its checksum. For a few securities the check streams
     /// each file through the hash on a second thread while this one reads just the pages
