@@ -290,8 +290,10 @@ impl Store {
             path: path.clone(),
             source,
         })?;
-        let manifest: Manifest = serde_json::from_str(&text)
-            .map_err(|e| store_error(&path, format!("unreadable manifest ({e})")))?;
+        let unreadable = |e| store_error(&path, format!("unreadable manifest ({e})"));
+        let mut value: serde_json::Value = serde_json::from_str(&text).map_err(unreadable)?;
+        upgrade(&mut value);
+        let manifest: Manifest = serde_json::from_value(value).map_err(unreadable)?;
         if manifest.format != FORMAT || manifest.version != VERSION {
             return Err(store_error(
                 &path,
@@ -789,6 +791,20 @@ impl Store {
         manifest.state_through = store.last_batch();
         manifest.table = vec![table];
         commit(root, &manifest)
+    }
+}
+
+/// Reads a version 1 manifest as version 2. Version 1 kept state files of only the
+/// securities each commit touched (newest wins per security); version 2 keeps at most one,
+/// of every security, and reads later batches from their log segments. Its log segments and
+/// table files mean the same in both, so a version 1 store reads as one whose state file
+/// holds nothing yet: every fact comes from the log, and the next writer's compaction writes
+/// the state file (and removes the old ones as leftovers).
+fn upgrade(manifest: &mut serde_json::Value) {
+    if manifest["format"] == FORMAT && manifest["version"] == 1 {
+        manifest["version"] = VERSION.into();
+        manifest["state"] = serde_json::Value::Null;
+        manifest["state_through"] = 0.into();
     }
 }
 

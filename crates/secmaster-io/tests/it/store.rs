@@ -368,3 +368,40 @@ fn verify_checks_every_listed_file_and_leftovers_go() {
     ingest(&root, vec![Fact::new(9, "ticker", "NEW", d("2024-01-01"))]).unwrap();
     assert!(!stray.exists());
 }
+
+/// A store of manifest version 1 (state files of the securities each commit touched) reads
+/// as version 2 from its log, and its next writer upgrades it.
+#[test]
+fn a_version_1_store_reads_and_upgrades() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().join("s");
+    Store::init(&root, &Options::default()).unwrap();
+    let compact = IngestOptions {
+        compact: Some(true),
+        ..IngestOptions::default()
+    };
+    Store::ingest_facts(&root, sample::trail(), "trail", &compact).unwrap();
+    // What version 1 wrote: a list of state files, no `state_through`.
+    let path = root.join("manifest.json");
+    let mut manifest: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+    manifest["version"] = 1.into();
+    manifest["state"] = serde_json::Value::Array(vec![manifest["state"].clone()]);
+    manifest.as_object_mut().unwrap().remove("state_through");
+    std::fs::write(&path, serde_json::to_string_pretty(&manifest).unwrap()).unwrap();
+
+    let trail = SecurityMaster::build(sample::trail()).unwrap();
+    assert_eq!(Store::open(&root).unwrap().master().unwrap(), trail);
+    ingest(&root, sample::update()).unwrap();
+    let store = Store::open(&root).unwrap();
+    let all: Vec<Fact> = sample::trail()
+        .into_iter()
+        .chain(sample::update())
+        .collect();
+    let built = SecurityMaster::build(all).unwrap();
+    assert_eq!(store.master().unwrap(), built);
+    assert_eq!(store.table().unwrap(), built.table());
+    let text = std::fs::read_to_string(&path).unwrap();
+    assert!(text.contains("\"version\": 2"), "{text}");
+    assert!(store.verify().is_ok());
+}
