@@ -450,27 +450,28 @@ impl Store {
                 });
                 // The state file, the one large file, is read on two threads, half its
                 // row groups each.
-                let state = state.is_some().then(|| {
+                let half = |part| Share { part, parts: 2 };
+                let second_half = state.is_some().then(|| {
                     let (path, e) = &files[0];
-                    let share = Share { part: 1, parts: 2 };
-                    scope.spawn(move || segment::read_unchecked(path, &e.checksum, ids, share))
+                    scope.spawn(move || segment::read_unchecked(path, &e.checksum, ids, half(1)))
                 });
                 let parts = files
                     .iter()
                     .enumerate()
                     .map(|(i, (path, e))| {
-                        let share = match (i, &state) {
-                            (0, Some(_)) => Share { part: 0, parts: 2 },
-                            _ => Share::WHOLE,
+                        let share = if i == 0 && state.is_some() {
+                            half(0)
+                        } else {
+                            Share::WHOLE
                         };
                         segment::read_unchecked(path, &e.checksum, ids, share)
                     })
                     .collect::<Result<Vec<_>>>();
-                let other_half = state.map(|s| s.join().expect("a read does not panic"));
+                let second_half = second_half.map(|s| s.join().expect("a read does not panic"));
                 check.join().expect("a checksum does not panic")?;
                 let mut parts = parts?;
-                if let Some(half) = other_half {
-                    parts.insert(1, half?);
+                if let Some(second) = second_half {
+                    parts.insert(1, second?);
                 }
                 Ok(parts)
             })?,
@@ -483,7 +484,8 @@ impl Store {
         })
     }
 
-    /// The current master, derived from the state files (not by replaying the log).
+    /// The current master, derived from the state file and the log segments since it (not
+    /// by replaying the whole log).
     pub fn master(&self) -> Result<SecurityMaster> {
         let mut master = self.empty_master()?;
         let facts = self.facts_of(None, self.last_batch())?;
