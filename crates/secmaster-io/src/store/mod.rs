@@ -732,6 +732,7 @@ impl Store {
         if compact {
             let (state, table) = if store.holds_no_facts() {
                 // Every fact in force is this batch's, and `after` is the whole master.
+                drop(stamped);
                 let state: Vec<Stamped> = after.facts().map(|f| (f, number)).collect();
                 write_generation(root, manifest.generation, Some(&state), &after)?
             } else {
