@@ -268,6 +268,10 @@ pub(crate) struct IngestArgs {
     /// If another writer holds the store, wait for it instead of failing
     #[arg(long)]
     pub(crate) wait: bool,
+    /// Do not compact during this ingest, however large the deltas have grown (run
+    /// `secmaster compact` at a quiet time instead)
+    #[arg(long)]
+    pub(crate) no_compact: bool,
     /// Print the summary as `text` (default) or `json`
     #[arg(long, value_enum, value_name = "FORMAT", default_value_t = ReportFormat::Text)]
     pub(crate) report: ReportFormat,

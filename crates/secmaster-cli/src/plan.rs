@@ -89,6 +89,7 @@ pub(crate) struct Ingest {
     pub(crate) facts: Vec<PathBuf>,
     pub(crate) dry_run: bool,
     pub(crate) wait: bool,
+    pub(crate) no_compact: bool,
     pub(crate) report: ReportFormat,
 }
 
@@ -279,6 +280,7 @@ pub(crate) fn resolve(cli: Cli, env: &Env) -> Result<Plan, Usage> {
             facts: a.facts,
             dry_run: a.dry_run,
             wait: a.wait,
+            no_compact: a.no_compact,
             report: a.report,
         }),
         Command::Log(a) => Plan::Log(StoreOutput {

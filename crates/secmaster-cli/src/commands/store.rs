@@ -38,6 +38,8 @@ pub(crate) fn ingest(plan: &Ingest, out: &mut dyn Write, env: &Env) -> Result<()
     let options = IngestOptions {
         wait: plan.wait,
         dry_run: plan.dry_run,
+        // Otherwise the store decides by the size of its deltas.
+        compact: plan.no_compact.then_some(false),
         ..IngestOptions::default()
     };
     let report = Store::ingest(&plan.store, &plan.facts, &options)?;

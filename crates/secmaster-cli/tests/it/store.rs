@@ -1007,6 +1007,33 @@ fn a_corrupt_table_file_does_not_stop_a_dry_run() {
     assert!(ok.starts_with("ok: 5 files, "), "{ok}");
 }
 
+/// A batch large enough to compact (its 100,000 facts are the store's first) writes the
+/// state file, unless `--no-compact` defers it to `secmaster compact`.
+#[test]
+fn no_compact_defers_compaction_to_compact() {
+    let dir = temp();
+    let dir = dir.path();
+    let parts = generated_parts(dir, "g", 5, 2000, 100_000, 1);
+    let count = |store: &str, sub: &str| {
+        std::fs::read_dir(dir.join(store).join(sub))
+            .unwrap()
+            .count()
+    };
+    init(dir, "auto");
+    ingest(dir, "auto", &[&parts[0]]);
+    assert_eq!(count("auto", "state"), 1);
+    init(dir, "deferred");
+    secmaster_in(dir, &["ingest", "deferred", "--no-compact", &parts[0]]).ok();
+    assert_eq!(count("deferred", "state"), 0);
+    assert_eq!(build(dir, &["deferred"]), build(dir, &["auto"]));
+    assert_eq!(
+        secmaster_in(dir, &["compact", "deferred"]).ok(),
+        "compacted deferred\n"
+    );
+    assert_eq!(count("deferred", "state"), 1);
+    assert_eq!(build(dir, &["deferred"]), build(dir, &["auto"]));
+}
+
 // ---------------------------------------------------------------------------------------
 // 6. Usage errors
 // ---------------------------------------------------------------------------------------
