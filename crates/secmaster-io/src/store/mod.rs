@@ -139,6 +139,16 @@ struct Manifest {
     table: Vec<FileEntry>,
 }
 
+impl Manifest {
+    /// The batches after the state file's, whose facts are only in their log segments.
+    fn batches_since_state(&self) -> &[Batch] {
+        let first = self
+            .batches
+            .partition_point(|b| b.number <= self.state_through);
+        &self.batches[first..]
+    }
+}
+
 /// How [`Store::ingest`] goes about it.
 #[derive(Debug, Clone, Default)]
 pub struct IngestOptions {
@@ -341,16 +351,6 @@ impl Store {
         self.manifest.state.iter().chain(&self.manifest.table)
     }
 
-    /// The batches after the state file's, whose facts are only in their log segments.
-    fn batches_since_state(&self) -> &[Batch] {
-        let through = self.manifest.state_through;
-        let first = self
-            .manifest
-            .batches
-            .partition_point(|b| b.number <= through);
-        &self.manifest.batches[first..]
-    }
-
     /// Checks every file the committed state lists — log segments, state and table files —
     /// against its checksum and length, reading each once, and returns how many files and
     /// bytes were checked. The first mismatch is an error naming the file.
@@ -417,7 +417,10 @@ impl Store {
         // As of the last batch: the state file and the log since. As of an earlier one: the
         // log alone, as `master_after` reads it.
         let (state, logs) = if through >= self.last_batch() {
-            (self.manifest.state.as_ref(), self.batches_since_state())
+            (
+                self.manifest.state.as_ref(),
+                self.manifest.batches_since_state(),
+            )
         } else {
             let end = self
                 .manifest
@@ -714,9 +717,7 @@ impl Store {
             let table_deltas = manifest.table.iter().skip(1).map(|e| e.rows).sum::<u64>()
                 + after.num_rows() as u64;
             let state = manifest.state.as_ref().map_or(0, |e| e.rows);
-            let since = &manifest.batches[manifest
-                .batches
-                .partition_point(|b| b.number <= manifest.state_through)..];
+            let since = manifest.batches_since_state();
             let logged = since.iter().map(|b| b.facts).sum::<u64>();
             let more = |rows: u64, than: u64| {
                 rows >= COMPACT_MIN_ROWS && rows as f64 > COMPACT_SHARE * than as f64
@@ -727,10 +728,11 @@ impl Store {
                 || more(logged, state)
         });
         // The first state file of a store is not a compaction: there was nothing to fold.
-        report.compacted = compact && !store.holds_no_facts();
+        let first_state = store.holds_no_facts();
+        report.compacted = compact && !first_state;
         manifest.schema = schema_json(&TableSchema::of_master(&after));
         if compact {
-            let (state, table) = if store.holds_no_facts() {
+            let (state, table) = if first_state {
                 // Every fact in force is this batch's, and `after` is the whole master.
                 drop(stamped);
                 let state: Vec<Stamped> = after.facts().map(|f| (f, number)).collect();
@@ -739,7 +741,7 @@ impl Store {
                 drop(after);
                 let mut facts = store.facts_of(None, store.last_batch())?;
                 facts.later.push(stamped);
-                store.write_whole(manifest.generation, facts.in_force())?
+                store.write_whole(manifest.generation, facts)?
             };
             manifest.state = state;
             manifest.state_through = number;
@@ -758,13 +760,10 @@ impl Store {
         self.manifest.state.is_none() && self.manifest.batches.iter().all(|b| b.facts == 0)
     }
 
-    /// Writes generation `generation`'s state and table files for every security, from its
-    /// facts in force `state` (one per key).
-    fn write_whole(
-        &self,
-        generation: u64,
-        mut state: Vec<Stamped>,
-    ) -> Result<(Option<FileEntry>, FileEntry)> {
+    /// Writes generation `generation`'s state and table files for every security, from the
+    /// facts in force of `facts`.
+    fn write_whole(&self, generation: u64, facts: Read) -> Result<(Option<FileEntry>, FileEntry)> {
+        let mut state = facts.in_force();
         let mut master = self.empty_master()?;
         let (first, second) = state.split_at(state.len() / 2);
         let fact = |(f, _): &Stamped| f.clone();
@@ -783,13 +782,13 @@ impl Store {
         let _lock = WriterLock::acquire(root, wait)?;
         let store = Store::open(root)?;
         remove_leftovers(root, &store.manifest)?;
-        if store.manifest.table.len() <= 1 && store.batches_since_state().is_empty() {
+        if store.manifest.table.len() <= 1 && store.manifest.batches_since_state().is_empty() {
             return Ok(());
         }
         let mut manifest = store.manifest.clone();
         manifest.generation += 1;
-        let state = store.facts_of(None, store.last_batch())?.in_force();
-        let (state, table) = store.write_whole(manifest.generation, state)?;
+        let facts = store.facts_of(None, store.last_batch())?;
+        let (state, table) = store.write_whole(manifest.generation, facts)?;
         manifest.state = state;
         manifest.state_through = store.last_batch();
         manifest.table = vec![table];

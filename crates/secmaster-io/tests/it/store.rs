@@ -25,6 +25,15 @@ fn snapshot(root: &Path) -> BTreeMap<String, Vec<u8>> {
     out
 }
 
+/// The master of the sample trail and its update, one after the other.
+fn trail_and_update() -> SecurityMaster {
+    let all: Vec<Fact> = sample::trail()
+        .into_iter()
+        .chain(sample::update())
+        .collect();
+    SecurityMaster::build(all).unwrap()
+}
+
 fn ingest(
     root: &Path,
     facts: Vec<Fact>,
@@ -47,11 +56,7 @@ fn the_sample_trail_and_update_as_two_batches() {
     assert_eq!(second.batch, 2);
 
     let store = Store::open(&root).unwrap();
-    let all: Vec<Fact> = sample::trail()
-        .into_iter()
-        .chain(sample::update())
-        .collect();
-    let built = SecurityMaster::build(all).unwrap();
+    let built = trail_and_update();
     assert_eq!(store.master().unwrap(), built);
     assert_eq!(store.table().unwrap(), built.table());
     assert_eq!(
@@ -394,11 +399,7 @@ fn a_version_1_store_reads_and_upgrades() {
     assert_eq!(Store::open(&root).unwrap().master().unwrap(), trail);
     ingest(&root, sample::update()).unwrap();
     let store = Store::open(&root).unwrap();
-    let all: Vec<Fact> = sample::trail()
-        .into_iter()
-        .chain(sample::update())
-        .collect();
-    let built = SecurityMaster::build(all).unwrap();
+    let built = trail_and_update();
     assert_eq!(store.master().unwrap(), built);
     assert_eq!(store.table().unwrap(), built.table());
     let text = std::fs::read_to_string(&path).unwrap();
