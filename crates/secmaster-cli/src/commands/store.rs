@@ -18,9 +18,16 @@ use crate::progress::Progress;
 pub(crate) fn master(path: &Path, known_at: Option<KnownAt>) -> Result<SecurityMaster> {
     Ok(Store::read(path, |store| match known_at {
         None => store.master(),
-        Some(KnownAt::Batch(n)) => store.master_after(n),
-        Some(KnownAt::Time(t)) => store.master_after(store.batch_at(t)),
+        Some(at) => store.master_after(batch_at(store, at)),
     })?)
+}
+
+/// The batch `at` names in `store`: itself, or the last committed by a time.
+fn batch_at(store: &Store, at: KnownAt) -> u64 {
+    match at {
+        KnownAt::Batch(n) => n,
+        KnownAt::Time(t) => store.batch_at(t),
+    }
 }
 
 pub(crate) fn init(plan: &Init, out: &mut dyn Write) -> Result<()> {
@@ -159,11 +166,7 @@ fn parse(text: &str, ty: Option<ValueType>) -> Option<Value> {
 
 pub(crate) fn history(plan: &History, out: &mut dyn Write) -> Result<()> {
     let lineage = Store::read(&plan.store, |s| {
-        let batch = match plan.known_at {
-            None => s.last_batch(),
-            Some(KnownAt::Batch(n)) => n,
-            Some(KnownAt::Time(t)) => s.batch_at(t),
-        };
+        let batch = plan.known_at.map_or(s.last_batch(), |at| batch_at(s, at));
         s.lineage_after(plan.security, batch)
     })?;
     if lineage.is_empty() {
