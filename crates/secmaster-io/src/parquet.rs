@@ -20,9 +20,7 @@ use parquet::file::properties::{EnabledStatistics, WriterProperties};
 use parquet::schema::types::ColumnPath;
 use secmaster_core::{SecurityMaster, Table};
 
-use crate::arrow::{
-    DEFAULT_BATCH_ROWS, TableReader, master_batches_dictionary_strings, to_record_batch,
-};
+use crate::arrow::{TableReader, master_batches_dictionary_strings, to_record_batch};
 use crate::{Error, Result, atomic};
 
 pub(crate) fn parquet_error(path: &Path) -> impl Fn(ParquetError) -> Error + '_ {
@@ -214,6 +212,11 @@ fn encode(schema: &SchemaRef, jobs: Receiver<Job>, results: Sender<Encoded>) {
     }
 }
 
+/// Rows per batch a master's walk hands the column encoders. Small batches set the encoders
+/// to work sooner and keep them fed: a store's table delta (~100k rows) is written ~25%
+/// faster than with 64k-row batches, and a build of 1M or 10M facts no slower.
+const WRITE_BATCH_ROWS: usize = 8192;
+
 /// Writes a table to a Parquet file, replacing `path` only once the file is complete.
 pub fn write(path: impl AsRef<Path>, table: &Table) -> Result<()> {
     let batch = to_record_batch(table);
@@ -234,7 +237,7 @@ pub(crate) fn write_master_to<W: std::io::Write + Send>(
     path: &Path,
     master: &SecurityMaster,
 ) -> Result<W> {
-    let batches = master_batches_dictionary_strings(master, DEFAULT_BATCH_ROWS);
+    let batches = master_batches_dictionary_strings(master, WRITE_BATCH_ROWS);
     let schema = batches.schema();
     let props = table_properties(&schema);
     encode_batches(out, path, schema, props, batches)

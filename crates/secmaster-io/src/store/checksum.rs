@@ -1,5 +1,7 @@
 //! File checksums: XXH3-64 over the whole file, written as 16 hex digits (what
 //! `xxhsum -H3 FILE` prints), computed while a file is written and checked before it is read.
+//! A file read in small parts (the store's state file) also has the digests of its blocks,
+//! so that a reader checks just the blocks it reads.
 
 use std::fs::File;
 use std::hash::Hasher;
@@ -91,11 +93,100 @@ impl Checksum {
     }
 }
 
-/// A writer that hashes and counts what passes through it.
+/// The size of the blocks [`Blocks`] holds digests of: about a page of a state file's
+/// column, so that a reader of a page checks little more than the page.
+pub(crate) const BLOCK_BYTES: usize = 1024;
+
+/// The XXH3-64 digests of a file's consecutive blocks of `size` bytes (the last one may be
+/// shorter). Stored as a file of little-endian `u64`s beside the file it describes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Blocks {
+    size: usize,
+    digests: Vec<u64>,
+}
+
+impl Blocks {
+    /// The digests stored in `data` (from [`Blocks::to_bytes`]) of a file of `len` bytes,
+    /// or `None` if they cannot be that file's.
+    pub(crate) fn from_bytes(size: usize, data: &[u8], len: u64) -> Option<Blocks> {
+        if size == 0
+            || !data.len().is_multiple_of(8)
+            || (data.len() / 8) as u64 != len.div_ceil(size as u64)
+        {
+            return None;
+        }
+        let digests = data
+            .chunks_exact(8)
+            .map(|d| u64::from_le_bytes(d.try_into().expect("8 bytes")))
+            .collect();
+        Some(Blocks { size, digests })
+    }
+
+    pub(crate) fn to_bytes(&self) -> Vec<u8> {
+        self.digests.iter().flat_map(|d| d.to_le_bytes()).collect()
+    }
+
+    /// The size of a block.
+    pub(crate) fn size(&self) -> usize {
+        self.size
+    }
+
+    /// Checks `data`, the file's bytes from block `first` on (whole blocks, but for the
+    /// file's last), and names the first block that differs: `(block, expected, found)`.
+    pub(crate) fn verify(&self, first: usize, data: &[u8]) -> Result<(), (usize, u64, u64)> {
+        for (i, block) in data.chunks(self.size).enumerate() {
+            let expected = self.digests.get(first + i).copied().unwrap_or_default();
+            let found = XxHash3_64::oneshot(block);
+            if found != expected {
+                return Err((first + i, expected, found));
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Digests blocks of a stream as it passes.
+struct BlockHasher {
+    size: usize,
+    digests: Vec<u64>,
+    pending: Vec<u8>,
+}
+
+impl BlockHasher {
+    fn write(&mut self, mut buf: &[u8]) {
+        while !buf.is_empty() {
+            let take = (self.size - self.pending.len()).min(buf.len());
+            if self.pending.is_empty() && take == self.size {
+                self.digests.push(XxHash3_64::oneshot(&buf[..take]));
+            } else {
+                self.pending.extend_from_slice(&buf[..take]);
+                if self.pending.len() == self.size {
+                    self.digests.push(XxHash3_64::oneshot(&self.pending));
+                    self.pending.clear();
+                }
+            }
+            buf = &buf[take..];
+        }
+    }
+
+    fn finish(&self) -> Blocks {
+        let mut digests = self.digests.clone();
+        if !self.pending.is_empty() {
+            digests.push(XxHash3_64::oneshot(&self.pending));
+        }
+        Blocks {
+            size: self.size,
+            digests,
+        }
+    }
+}
+
+/// A writer that hashes and counts what passes through it, and digests its blocks if asked.
 pub(crate) struct HashingWriter<W> {
     inner: W,
     hasher: XxHash3_64,
     bytes: u64,
+    blocks: Option<BlockHasher>,
 }
 
 impl<W: Write> HashingWriter<W> {
@@ -104,6 +195,19 @@ impl<W: Write> HashingWriter<W> {
             inner,
             hasher: XxHash3_64::with_seed(0),
             bytes: 0,
+            blocks: None,
+        }
+    }
+
+    /// A [`HashingWriter`] that also digests each block of [`BLOCK_BYTES`].
+    pub(crate) fn with_blocks(inner: W) -> HashingWriter<W> {
+        HashingWriter {
+            blocks: Some(BlockHasher {
+                size: BLOCK_BYTES,
+                digests: Vec::new(),
+                pending: Vec::with_capacity(BLOCK_BYTES),
+            }),
+            ..HashingWriter::new(inner)
         }
     }
 
@@ -114,12 +218,20 @@ impl<W: Write> HashingWriter<W> {
             bytes: self.bytes,
         }
     }
+
+    /// The digests of the blocks written, if asked for.
+    pub(crate) fn blocks(&self) -> Option<Blocks> {
+        self.blocks.as_ref().map(BlockHasher::finish)
+    }
 }
 
 impl<W: Write> Write for HashingWriter<W> {
     fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
         let n = self.inner.write(buf)?;
         self.hasher.write(&buf[..n]);
+        if let Some(blocks) = &mut self.blocks {
+            blocks.write(&buf[..n]);
+        }
         self.bytes += n as u64;
         Ok(n)
     }
@@ -146,5 +258,28 @@ mod tests {
             .verify(b"b", Path::new("x.parquet"))
             .unwrap_err();
         assert!(err.to_string().contains("`x.parquet`"), "{err}");
+    }
+
+    #[test]
+    fn block_digests_cover_the_stream_however_it_is_cut() {
+        let data: Vec<u8> = (0..5_000u32).map(|i| (i * 13) as u8).collect();
+        let mut w = HashingWriter::with_blocks(Vec::new());
+        for chunk in data.chunks(700) {
+            w.write_all(chunk).unwrap();
+        }
+        let blocks = w.blocks().unwrap();
+        let expected: Vec<u64> = data.chunks(BLOCK_BYTES).map(XxHash3_64::oneshot).collect();
+        assert_eq!(blocks.digests, expected);
+        let stored = Blocks::from_bytes(BLOCK_BYTES, &blocks.to_bytes(), 5_000).unwrap();
+        assert_eq!(stored, blocks);
+        assert_eq!(
+            Blocks::from_bytes(BLOCK_BYTES, &blocks.to_bytes(), 6_000),
+            None
+        );
+        // Blocks 2 and on (the last one short), then one with a byte changed.
+        assert_eq!(blocks.verify(2, &data[2 * BLOCK_BYTES..]), Ok(()));
+        let mut bad = data[BLOCK_BYTES..3 * BLOCK_BYTES].to_vec();
+        bad[BLOCK_BYTES + 5] ^= 1;
+        assert_eq!(blocks.verify(1, &bad).unwrap_err().0, 2);
     }
 }

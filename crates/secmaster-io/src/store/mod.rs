@@ -10,6 +10,7 @@
 //!   log/000001.parquet     batch 1's facts, as they arrived; never rewritten
 //!   log/000002.parquet     ...
 //!   state/000005.parquet   every security's facts in force as of a batch (generation 5)
+//!   state/000005.blocks    the XXH3-64 digests of the state file's 1 KiB blocks
 //!   table/000005.parquet   the SCD-2 table as of generation 5
 //!   table/000007.parquet   the rows of the securities generation 7 touched
 //! ```
@@ -33,7 +34,8 @@
 //!   for every security.
 //! - **The manifest** lists the batches (number, commit time, sources, fact count, log
 //!   file), the state file and the batch it holds facts through, and the table files in
-//!   generation order, each with its XXH3-64 checksum and length, and the table's schema.
+//!   generation order, each with its XXH3-64 checksum and length (the state file's also
+//!   with its block digests' file), and the table's schema.
 //!   It is written to a temporary file, synced, and renamed over `manifest.json`, so a
 //!   crash at any instant leaves the last committed state; files it does not list are
 //!   leftovers, removed by the next writer.
@@ -59,14 +61,15 @@ mod segment;
 use std::collections::{HashMap, HashSet};
 use std::fs::File;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use chrono::{DateTime, NaiveDate, Utc};
 use secmaster_core::{Column, Fact, KEY_COLUMNS, Options, SecurityMaster, Table, Value, ValueType};
 use serde::{Deserialize, Serialize};
 
 pub use checksum::Checksum;
-use checksum::HashingWriter;
-use segment::{Share, Stamped};
+use checksum::{Blocks, HashingWriter};
+use segment::Stamped;
 
 use crate::{Error, ReadOptions, Result, TableSchema, atomic};
 
@@ -89,6 +92,9 @@ const COMPACT_FILES: usize = 64;
 /// Deltas smaller than this (in rows or facts) never compact by their share: a small store
 /// reads its few log segments whole faster than it would rewrite itself.
 const COMPACT_MIN_ROWS: u64 = 100_000;
+/// A log segment up to this size is read whole when a few securities' facts are wanted
+/// (and checked whole): cheaper than the page index and page reads of a partial read.
+const READ_WHOLE_BYTES: u64 = 4 << 20;
 /// The environment variable of the crash-safety tests: set to `log`, `files` or
 /// `manifest`, an ingest aborts the process right after that step.
 pub const CRASH_AFTER: &str = "SECMASTER_STORE_CRASH_AFTER";
@@ -116,6 +122,23 @@ pub struct FileEntry {
     /// The rows it holds.
     pub rows: u64,
     /// Its checksum and length.
+    #[serde(flatten)]
+    pub checksum: Checksum,
+    /// The digests of its blocks, for a file read in small parts (the state file): an
+    /// ingest checks just the blocks it reads. Absent, readers check the whole file.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub blocks: Option<BlocksEntry>,
+}
+
+/// The file of a [`FileEntry`]'s block digests: the XXH3-64 of each consecutive block of
+/// `block_bytes` bytes of the file, as little-endian `u64`s.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct BlocksEntry {
+    /// The path relative to the store's root, with `/` separators.
+    pub path: String,
+    /// The size of a block (the file's last block may be shorter).
+    pub block_bytes: u64,
+    /// The digest file's own checksum and length.
     #[serde(flatten)]
     pub checksum: Checksum,
 }
@@ -364,9 +387,12 @@ impl Store {
             .map(|b| &b.log)
             .chain(self.files())
         {
-            entry.checksum.check(&self.root.join(&entry.path))?;
-            files += 1;
-            bytes += entry.checksum.bytes;
+            let digests = entry.blocks.as_ref().map(|b| (&b.path, &b.checksum));
+            for (path, checksum) in std::iter::once((&entry.path, &entry.checksum)).chain(digests) {
+                checksum.check(&self.root.join(path))?;
+                files += 1;
+                bytes += checksum.bytes;
+            }
         }
         Ok((files, bytes))
     }
@@ -410,9 +436,12 @@ impl Store {
     /// segment. Merged in this order, they give the master as of `through`;
     /// [`Read::in_force`] keeps the last of each key.
     ///
-    /// Every file is checked against its checksum. For a few securities the check streams
-    /// each file through the hash on a second thread while this one reads just the pages
-    /// it needs; a mismatch is the error even if the read failed first.
+    /// Every byte used is checked. Read whole, a file is checked whole. For a few
+    /// securities, the state file's pages that hold them are read (on two threads, half its
+    /// row groups each), and each block read is checked against its digest; log segments
+    /// are read whole unless large. A large file without block digests is read in part
+    /// while another thread streams it through its checksum; a mismatch is the error even
+    /// if the read failed first.
     fn facts_of(&self, ids: Option<&[i64]>, through: u64) -> Result<Read> {
         // As of the last batch: the state file and the log since. As of an earlier one: the
         // log alone, as `master_after` reads it.
@@ -428,63 +457,80 @@ impl Store {
                 .partition_point(|b| b.number <= through);
             (None, &self.manifest.batches[..end])
         };
-        let files: Vec<(PathBuf, &FileEntry)> = state
-            .into_iter()
-            .chain(logs.iter().map(|b| &b.log))
-            .map(|e| (self.root.join(&e.path), e))
-            .collect();
-        let mut parts: Vec<Vec<Stamped>> = match ids {
-            None => {
-                let mut parts = Vec::with_capacity(files.len() + 1);
-                for (i, (path, e)) in files.iter().enumerate() {
-                    if i == 0 && state.is_some() {
-                        parts.extend(segment::read_halves(path, &e.checksum)?);
-                    } else {
-                        parts.push(segment::read(path, &e.checksum)?);
-                    }
-                }
-                parts
-            }
-            Some(ids) => std::thread::scope(|scope| {
-                let check = scope.spawn(|| {
-                    files
-                        .iter()
-                        .try_for_each(|(path, e)| e.checksum.check(path))
-                });
-                // The state file, the one large file, is read on two threads, half its
-                // row groups each.
-                let half = |part| Share { part, parts: 2 };
-                let second_half = state.is_some().then(|| {
-                    let (path, e) = &files[0];
-                    scope.spawn(move || segment::read_unchecked(path, &e.checksum, ids, half(1)))
-                });
-                let parts = files
-                    .iter()
-                    .enumerate()
-                    .map(|(i, (path, e))| {
-                        let share = if i == 0 && state.is_some() {
-                            half(0)
-                        } else {
-                            Share::WHOLE
-                        };
-                        segment::read_unchecked(path, &e.checksum, ids, share)
-                    })
-                    .collect::<Result<Vec<_>>>();
-                let second_half = second_half.map(|s| s.join().expect("a read does not panic"));
-                check.join().expect("a checksum does not panic")?;
-                let mut parts = parts?;
-                if let Some(second) = second_half {
-                    parts.insert(1, second?);
-                }
-                Ok(parts)
-            })?,
+        let path = |e: &FileEntry| self.root.join(&e.path);
+        let logs = logs.iter().map(|b| &b.log);
+        let Some(ids) = ids else {
+            let state = match state {
+                Some(e) => segment::read(&path(e), &e.checksum, None, 2)?,
+                None => Vec::new(),
+            };
+            let later = logs
+                .map(|e| segment::read(&path(e), &e.checksum, None, 1))
+                .collect::<Result<Vec<_>>>()?;
+            return Ok(Read {
+                state,
+                later: later.into_iter().flatten().collect(),
+            });
         };
-        let state_parts = if state.is_some() { 2 } else { 0 };
-        let later = parts.split_off(state_parts);
-        Ok(Read {
-            state: parts,
-            later,
+        let blocks = state.map(|e| self.blocks_of(e)).transpose()?.flatten();
+        let whole = |e: &FileEntry| e.checksum.bytes <= READ_WHOLE_BYTES;
+        let unchecked: Vec<&FileEntry> = state
+            .filter(|_| blocks.is_none())
+            .into_iter()
+            .chain(logs.clone().filter(|e| !whole(e)))
+            .collect();
+        std::thread::scope(|scope| {
+            let check = (!unchecked.is_empty()).then(|| {
+                scope.spawn(|| {
+                    unchecked
+                        .iter()
+                        .try_for_each(|e| e.checksum.check(&path(e)))
+                })
+            });
+            let read = || -> Result<Read> {
+                let state = match state {
+                    Some(e) => segment::read_some(&path(e), &e.checksum, blocks, ids, 2)?,
+                    None => Vec::new(),
+                };
+                let mut later = Vec::new();
+                for e in logs {
+                    later.extend(if whole(e) {
+                        segment::read(&path(e), &e.checksum, Some(ids), 1)?
+                    } else {
+                        segment::read_some(&path(e), &e.checksum, None, ids, 1)?
+                    });
+                }
+                Ok(Read { state, later })
+            };
+            let read = read();
+            if let Some(check) = check {
+                check.join().expect("a checksum does not panic")?;
+            }
+            read
         })
+    }
+
+    /// The digests of the blocks of the file `entry`, read and checked, if it has them. A
+    /// missing digest file reads as none: the file's own checksum stands in for it.
+    fn blocks_of(&self, entry: &FileEntry) -> Result<Option<Arc<Blocks>>> {
+        let Some(blocks) = &entry.blocks else {
+            return Ok(None);
+        };
+        let path = self.root.join(&blocks.path);
+        let bytes = match blocks.checksum.read(&path) {
+            Err(Error::Read { source, .. }) if source.kind() == std::io::ErrorKind::NotFound => {
+                return Ok(None);
+            }
+            read => read?,
+        };
+        let size = usize::try_from(blocks.block_bytes).unwrap_or(0);
+        match Blocks::from_bytes(size, &bytes, entry.checksum.bytes) {
+            Some(b) => Ok(Some(Arc::new(b))),
+            None => Err(store_error(
+                &path,
+                format!("does not hold the block digests of `{}`", entry.path),
+            )),
+        }
     }
 
     /// The current master, derived from the state file and the log segments since it (not
@@ -553,9 +599,9 @@ impl Store {
             .take_while(|b| b.number <= batch)
         {
             let path = self.root.join(&b.log.path);
-            let facts = segment::read(&path, &b.log.checksum)?;
+            let facts = segment::read(&path, &b.log.checksum, None, 1)?;
             master
-                .merge(facts.into_iter().map(|(f, _)| f))
+                .merge(facts.into_iter().flatten().map(|(f, _)| f))
                 .map_err(|e| self.corrupt(&b.log.path, e))?;
         }
         Ok(master)
@@ -697,9 +743,10 @@ impl Store {
         let log_path = format!("log/{number:06}.parquet");
         let stamped: Vec<Stamped> = batch.into_iter().map(|f| (f, number)).collect();
         let log = FileEntry {
-            checksum: segment::write(&root.join(&log_path), &stamped)?,
+            checksum: segment::write(&root.join(&log_path), &stamped, false)?.0,
             rows: stamped.len() as u64,
             path: log_path,
+            blocks: None,
         };
         crash_point("log");
 
@@ -818,7 +865,8 @@ fn remove_leftovers(root: &Path, manifest: &Manifest) -> Result<()> {
         .iter()
         .chain(&manifest.table)
         .chain(manifest.batches.iter().map(|b| &b.log))
-        .map(|e| root.join(&e.path))
+        .flat_map(|e| std::iter::once(&e.path).chain(e.blocks.as_ref().map(|b| &b.path)))
+        .map(|path| root.join(path))
         .collect();
     for dir in ["log", "state", "table"] {
         let dir = root.join(dir);
@@ -1012,8 +1060,24 @@ fn write_generation(
     let full = root.join(&table_path);
     // The two files at once: the state file's encoding runs beside the table's.
     let (table_checksum, state_checksum) = std::thread::scope(|scope| {
-        let state_file =
-            state.map(|state| scope.spawn(|| segment::write(&root.join(&state_path), state)));
+        let state_file = state.map(|state| {
+            scope.spawn(|| {
+                let (checksum, blocks) = segment::write(&root.join(&state_path), state, true)?;
+                let blocks = blocks.expect("asked for");
+                let path = format!("state/{generation:06}.blocks");
+                let bytes = blocks.to_bytes();
+                atomic::write_file(&root.join(&path), |w| {
+                    use std::io::Write;
+                    w.write_all(&bytes).map_err(write_error(&root.join(&path)))
+                })?;
+                let blocks = BlocksEntry {
+                    path,
+                    block_bytes: blocks.size() as u64,
+                    checksum: Checksum::of(&bytes),
+                };
+                Ok::<_, Error>((checksum, blocks))
+            })
+        });
         let mut checksum = None;
         let table = atomic::write_file(&full, |out| {
             let hashing = crate::parquet::write_master_to(HashingWriter::new(out), &full, master)?;
@@ -1027,15 +1091,17 @@ fn write_generation(
     })?;
     let state_entry = state
         .zip(state_checksum)
-        .map(|(state, checksum)| FileEntry {
+        .map(|(state, (checksum, blocks))| FileEntry {
             checksum,
             rows: state.len() as u64,
             path: state_path,
+            blocks: Some(blocks),
         });
     let table_entry = FileEntry {
         checksum: table_checksum.expect("a written file has a checksum"),
         rows: master.num_rows() as u64,
         path: table_path,
+        blocks: None,
     };
     // The renames of this commit's files (the log segment's too) must be durable before
     // the manifest that lists them is.
@@ -1190,43 +1256,92 @@ mod tests {
     use super::*;
     use secmaster_core::sample;
 
-    /// An ingest reads just a few pages of a state file, but still checks the whole file:
-    /// a damaged one is an error naming it, and nothing is written.
-    #[test]
-    fn an_ingest_refuses_a_damaged_state_file_and_names_it() {
-        let dir = tempfile::tempdir().unwrap();
-        let root = dir.path().join("s");
-        Store::init(&root, &Options::default()).unwrap();
+    /// A store of SEED.md's trail with a state file (and its block digests), for an update
+    /// to be ingested into; and the manifest's state entry.
+    fn store_with_state(root: &Path) -> FileEntry {
+        Store::init(root, &Options::default()).unwrap();
         // A state file, not just a log segment, to read the securities' facts from.
         let options = IngestOptions {
             compact: Some(true),
             ..IngestOptions::default()
         };
-        Store::ingest_facts(&root, sample::trail(), "trail", &options).unwrap();
-        let options = IngestOptions::default();
-        let state = Store::open(&root).unwrap().manifest.state.unwrap().path;
-        let path = root.join(&state);
-        let good = std::fs::read(&path).unwrap();
+        Store::ingest_facts(root, sample::trail(), "trail", &options).unwrap();
+        Store::open(root).unwrap().manifest.state.unwrap()
+    }
+
+    /// Fails unless ingesting the update into the store at `root` is refused with an error
+    /// that names `file` as corrupt, and leaves the store as it was.
+    fn assert_update_refused(root: &Path, file: &str) {
         let manifest = std::fs::read(root.join(MANIFEST)).unwrap();
+        let options = IngestOptions::default();
+        let err = Store::ingest_facts(root, sample::update(), "update", &options)
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains(file) && err.contains("corrupt"), "{err}");
+        assert_eq!(std::fs::read(root.join(MANIFEST)).unwrap(), manifest);
+        assert_eq!(std::fs::read_dir(root.join("log")).unwrap().count(), 1);
+    }
+
+    /// An ingest reads just a few pages of a state file, and checks each block it reads
+    /// against its digest: a damaged one, or a file of another length, is an error naming
+    /// the file, and nothing is written.
+    #[test]
+    fn an_ingest_refuses_a_damaged_state_file_and_names_it() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path().join("s");
+        let state = store_with_state(&root);
+        assert!(state.blocks.is_some());
+        let path = root.join(&state.path);
+        let good = std::fs::read(&path).unwrap();
         let flipped = |at: usize| {
             let mut bad = good.clone();
             bad[at] ^= 1;
             bad
         };
+        // The update touches every security of the trail, so every page is read.
         for bad in [
             flipped(good.len() / 2),
             flipped(good.len() - 20), // the footer
             good[..good.len() - 1].to_vec(),
         ] {
             std::fs::write(&path, &bad).unwrap();
-            let err = Store::ingest_facts(&root, sample::update(), "update", &options)
-                .unwrap_err()
-                .to_string();
-            assert!(err.contains(&state) && err.contains("corrupt"), "{err}");
-            assert_eq!(std::fs::read(root.join(MANIFEST)).unwrap(), manifest);
-            assert_eq!(std::fs::read_dir(root.join("log")).unwrap().count(), 1);
+            assert_update_refused(&root, &state.path);
         }
         std::fs::write(&path, &good).unwrap();
+        let options = IngestOptions::default();
+        Store::ingest_facts(&root, sample::update(), "update", &options).unwrap();
+    }
+
+    /// The block digests are checked themselves; without them, the state file is checked whole.
+    #[test]
+    fn damaged_or_missing_block_digests() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path().join("s");
+        let state = store_with_state(&root);
+        let digests = root.join(&state.blocks.as_ref().unwrap().path);
+        let good = std::fs::read(&digests).unwrap();
+        let mut bad = good.clone();
+        bad[3] ^= 1;
+        std::fs::write(&digests, &bad).unwrap();
+        assert_update_refused(&root, &state.blocks.as_ref().unwrap().path);
+        let err = Store::open(&root)
+            .unwrap()
+            .verify()
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains(".blocks") && err.contains("corrupt"), "{err}");
+
+        // Gone (as a writer that predates them removes them), the state file is read and
+        // checked whole: a damaged byte that no page read of the update would meet is found.
+        std::fs::remove_file(&digests).unwrap();
+        let path = root.join(&state.path);
+        let data = std::fs::read(&path).unwrap();
+        let mut damaged = data.clone();
+        damaged[0] ^= 1; // the leading magic number, never read by a page read
+        std::fs::write(&path, &damaged).unwrap();
+        assert_update_refused(&root, &state.path);
+        std::fs::write(&path, &data).unwrap();
+        let options = IngestOptions::default();
         Store::ingest_facts(&root, sample::update(), "update", &options).unwrap();
     }
 }

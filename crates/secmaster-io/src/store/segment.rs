@@ -18,7 +18,7 @@ use std::fs::File;
 use std::io::{Read, Write};
 use std::os::unix::fs::FileExt;
 use std::path::Path;
-use std::sync::{Arc, LazyLock};
+use std::sync::{Arc, LazyLock, Mutex};
 
 use arrow_array::builder::{
     BooleanBuilder, Date32Builder, Float64Builder, Int64Builder, StringBuilder,
@@ -31,10 +31,11 @@ use bytes::Bytes;
 use chrono::NaiveDate;
 use parquet::arrow::ProjectionMask;
 use parquet::arrow::arrow_reader::{
-    ArrowPredicateFn, ArrowReaderOptions, ParquetRecordBatchReaderBuilder, RowFilter, RowSelection,
-    RowSelector,
+    ArrowPredicateFn, ArrowReaderMetadata, ArrowReaderOptions, ParquetRecordBatchReaderBuilder,
+    RowFilter, RowSelection, RowSelector,
 };
 use parquet::basic::{Compression, ZstdLevel};
+use parquet::errors::ParquetError;
 use parquet::file::metadata::PageIndexPolicy;
 use parquet::file::page_index::column_index::ColumnIndexMetaData;
 use parquet::file::properties::{EnabledStatistics, WriterProperties};
@@ -42,7 +43,7 @@ use parquet::file::reader::{ChunkReader, Length};
 use parquet::schema::types::ColumnPath;
 use secmaster_core::{Fact, Value};
 
-use super::checksum::{Checksum, HashingWriter};
+use super::checksum::{Blocks, Checksum, HashingWriter};
 use crate::parquet::{encode_batches, parquet_error};
 use crate::{Error, Result, atomic};
 
@@ -147,8 +148,12 @@ fn record_batch(rows: &[Stamped]) -> RecordBatch {
 }
 
 /// Writes `rows` to `path` whole or not at all (a synced temporary file renamed into place),
-/// returning the file's checksum.
-pub(crate) fn write(path: &Path, rows: &[Stamped]) -> Result<Checksum> {
+/// returning the file's checksum and, if `blocks`, the digests of its blocks.
+pub(crate) fn write(
+    path: &Path,
+    rows: &[Stamped],
+    blocks: bool,
+) -> Result<(Checksum, Option<Blocks>)> {
     let mut props = WriterProperties::builder()
         .set_compression(Compression::ZSTD(
             ZstdLevel::try_new(1).expect("level 1 is valid"),
@@ -178,105 +183,156 @@ pub(crate) fn write(path: &Path, rows: &[Stamped]) -> Result<Checksum> {
     atomic::write_file(path, |out| {
         // The columns encoded on every core while this thread makes the next batch.
         let batches = rows.chunks(WRITE_ROWS).map(record_batch);
-        let mut hashing = encode_batches(
-            HashingWriter::new(out),
-            path,
-            SCHEMA.clone(),
-            props,
-            batches,
-        )?;
+        let hashing = if blocks {
+            HashingWriter::with_blocks(out)
+        } else {
+            HashingWriter::new(out)
+        };
+        let mut hashing = encode_batches(hashing, path, SCHEMA.clone(), props, batches)?;
         hashing.flush().map_err(|source| Error::Write {
             path: path.to_path_buf(),
             source,
         })?;
-        checksum = Some(hashing.finish());
+        checksum = Some((hashing.finish(), hashing.blocks()));
         Ok(())
     })?;
     Ok(checksum.expect("a written file has a checksum"))
 }
 
-/// Reads a file written by [`write`] after checking it against `expected`, whole.
-pub(crate) fn read(path: &Path, expected: &Checksum) -> Result<Vec<Stamped>> {
-    let bytes = Bytes::from(expected.read(path)?);
-    decode_file(bytes, None, Share::WHOLE, path, PageIndexPolicy::Skip)
-}
-
-/// [`read`], decoding the file's two halves (by row group) on two threads: the facts of
-/// the first half, then of the second.
-pub(crate) fn read_halves(path: &Path, expected: &Checksum) -> Result<[Vec<Stamped>; 2]> {
-    let bytes = Bytes::from(expected.read(path)?);
-    let half = |part| {
-        let share = Share { part, parts: 2 };
-        decode_file(bytes.clone(), None, share, path, PageIndexPolicy::Skip)
-    };
-    std::thread::scope(|scope| {
-        let second = scope.spawn(|| half(1));
-        let first = half(0);
-        let second = second.join().expect("a read does not panic");
-        Ok([first?, second?])
-    })
-}
-
-/// A share of a file's row groups: the `part`-th of `parts` consecutive runs of them, so
-/// that the shares of a file sorted by security are too, one after the other.
-#[derive(Debug, Clone, Copy)]
-pub(crate) struct Share {
-    pub(crate) part: usize,
-    pub(crate) parts: usize,
-}
-
-impl Share {
-    pub(crate) const WHOLE: Share = Share { part: 0, parts: 1 };
-}
-
-/// Reads the facts of the securities `ids` (sorted) from a file written by [`write`],
-/// *without* checking its checksum: the caller checks it ([`Checksum::check`], possibly on
-/// another thread meanwhile) before it trusts what this returns or writes anything.
-/// `expected` gives the length the file must have.
-///
-/// Only what is needed is read: the footer, the page index, the bloom filters of
-/// `security_id` (a row group none of `ids` passes is skipped), its pages whose range meets
-/// one of the ids that pass, and of the other columns just the pages that hold a row of
-/// one of `ids`. Of a file's row groups, only those of `share` are read.
-pub(crate) fn read_unchecked(
+/// Reads a file written by [`write`] whole, after checking it against `expected`: the facts
+/// of the securities `only` (sorted; all when `None`), in `parts` parts decoded on as many
+/// threads, each of consecutive row groups (so the parts of a file sorted by security are
+/// too, one after the other).
+pub(crate) fn read(
     path: &Path,
     expected: &Checksum,
-    ids: &[i64],
-    share: Share,
-) -> Result<Vec<Stamped>> {
-    let file = File::open(path).map_err(|source| Error::Read {
-        path: path.to_path_buf(),
-        source,
-    })?;
-    let input = At {
-        file: Arc::new(file),
-        len: expected.bytes,
-    };
-    decode_file(input, Some(ids), share, path, PageIndexPolicy::Optional)
+    only: Option<&[i64]>,
+    parts: usize,
+) -> Result<Vec<Vec<Stamped>>> {
+    let bytes = Bytes::from(expected.read(path)?);
+    let metadata = metadata(&bytes, PageIndexPolicy::Skip, path)?;
+    decode_parts(&bytes, &metadata, only, false, parts, path)
 }
 
-fn decode_file<R: ChunkReader + 'static>(
-    input: R,
-    only: Option<&[i64]>,
-    share: Share,
+/// Reads the facts of the securities `ids` (sorted) from a file written by [`write`], in
+/// `parts` parts as [`read`] does, reading only what it needs: the footer, the page index,
+/// the bloom filters of `security_id` (a row group none of `ids` passes is skipped), its
+/// pages whose range meets one of the ids that pass, and of the other columns just the
+/// pages that hold a row of one of `ids`.
+///
+/// With `blocks`, the digests of the file's blocks, every block read is checked against
+/// its digest. *Without*, nothing is checked: the caller checks the whole file
+/// ([`Checksum::check`], possibly on another thread meanwhile) before it trusts what this
+/// returns or writes anything. Either way, a file of another length than `expected`'s is
+/// an error.
+pub(crate) fn read_some(
     path: &Path,
+    expected: &Checksum,
+    blocks: Option<Arc<Blocks>>,
+    ids: &[i64],
+    parts: usize,
+) -> Result<Vec<Vec<Stamped>>> {
+    let read_error = |source| Error::Read {
+        path: path.to_path_buf(),
+        source,
+    };
+    let file = File::open(path).map_err(read_error)?;
+    let len = file.metadata().map_err(read_error)?.len();
+    if len != expected.bytes {
+        return Err(Error::Checksum {
+            path: path.to_path_buf(),
+            expected: format!("{} ({} bytes)", expected.xxh3, expected.bytes),
+            found: format!("a file of {len} bytes"),
+        });
+    }
+    let input = At {
+        file: Arc::new(file),
+        len,
+        blocks,
+        damage: Arc::default(),
+    };
+    let read = metadata(&input, PageIndexPolicy::Optional, path)
+        .and_then(|metadata| decode_parts(&input, &metadata, Some(ids), true, parts, path));
+    // A block that failed its check is the error, whatever the reader made of it.
+    let damage = input.damage.lock().expect("no panic holds the lock").take();
+    match damage {
+        Some((block, expected, found)) => Err(Error::Checksum {
+            path: path.to_path_buf(),
+            expected: format!("{expected:016x} for block {block}"),
+            found: format!("{found:016x}"),
+        }),
+        None => read,
+    }
+}
+
+/// The file's metadata (with its page index as `policy` says), once it is known to be a
+/// file of facts.
+fn metadata<R: ChunkReader>(
+    input: &R,
     policy: PageIndexPolicy,
-) -> Result<Vec<Stamped>> {
+    path: &Path,
+) -> Result<ArrowReaderMetadata> {
     let options = ArrowReaderOptions::new().with_page_index_policy(policy);
-    let mut builder = ParquetRecordBatchReaderBuilder::try_new_with_options(input, options)
-        .map_err(parquet_error(path))?;
-    if builder.schema().fields() != SCHEMA.fields() {
+    let metadata = ArrowReaderMetadata::load(input, options).map_err(parquet_error(path))?;
+    if metadata.schema().fields() != SCHEMA.fields() {
         return Err(Error::InvalidSchema {
             path: path.to_path_buf(),
             reason: "not a secmaster store fact file (unexpected columns)".to_string(),
         });
     }
+    Ok(metadata)
+}
+
+/// Decodes `parts` shares of the file's row groups, on as many threads (sharing the
+/// metadata read once).
+fn decode_parts<R: ChunkReader + Clone + 'static>(
+    input: &R,
+    metadata: &ArrowReaderMetadata,
+    only: Option<&[i64]>,
+    select: bool,
+    parts: usize,
+    path: &Path,
+) -> Result<Vec<Vec<Stamped>>> {
+    let part = |part| {
+        let share = Share { part, parts };
+        decode_part(input.clone(), metadata.clone(), only, select, share, path)
+    };
+    std::thread::scope(|scope| {
+        let others: Vec<_> = (1..parts).map(|p| scope.spawn(move || part(p))).collect();
+        let first = part(0);
+        let others = others
+            .into_iter()
+            .map(|o| o.join().expect("a read does not panic"));
+        std::iter::once(first).chain(others).collect()
+    })
+}
+
+/// A share of a file's row groups: the `part`-th of `parts` consecutive runs of them.
+#[derive(Debug, Clone, Copy)]
+struct Share {
+    part: usize,
+    parts: usize,
+}
+
+/// Decodes the facts of `share` of the file's row groups, of the securities `only` (all
+/// when `None`). With `select`, the bloom filters and the page index pick the pages to
+/// decode, and `security_id` is decoded first, the other columns then only where it is
+/// wanted; without, every row is decoded and the unwanted ones dropped.
+fn decode_part<R: ChunkReader + 'static>(
+    input: R,
+    metadata: ArrowReaderMetadata,
+    only: Option<&[i64]>,
+    select: bool,
+    share: Share,
+    path: &Path,
+) -> Result<Vec<Stamped>> {
+    let mut builder = ParquetRecordBatchReaderBuilder::new_with_metadata(input, metadata);
     let groups_in_file = builder.metadata().num_row_groups();
     let groups: Vec<usize> = (0..groups_in_file)
         .filter(|rg| rg * share.parts / groups_in_file == share.part)
         .collect();
     builder = builder.with_row_groups(groups.clone());
-    if let Some(ids) = only {
+    if let Some(ids) = only.filter(|_| select) {
         // Per row group read, the ids its bloom filter does not rule out.
         let candidates: Vec<(usize, Vec<i64>)> = groups
             .iter()
@@ -296,7 +352,6 @@ fn decode_file<R: ChunkReader + 'static>(
         if let Some(selection) = pages_for(&builder, &candidates) {
             builder = builder.with_row_selection(selection);
         }
-        // Decode `security_id` first; the other columns then only where it is wanted.
         let wanted: Arc<[i64]> = ids.into();
         let mask = ProjectionMask::roots(builder.parquet_schema(), [0]);
         let predicate = ArrowPredicateFn::new(mask, move |batch: RecordBatch| {
@@ -336,11 +391,19 @@ fn decode_file<R: ChunkReader + 'static>(
     Ok(out)
 }
 
+/// A block that failed its check: `(block, expected digest, found digest)`.
+type Damage = (usize, u64, u64);
+
 /// A file read by position (`pread`), one call per range Parquet asks for: the reader of
-/// a few securities fetches a few scattered pages, never the whole file.
+/// a few securities fetches a few scattered pages, never the whole file. With the digests
+/// of its blocks, each range is read out to whole blocks and they are checked; the first
+/// that fails is kept in `damage` (Parquet's errors carry no more than a message).
+#[derive(Clone)]
 struct At {
     file: Arc<File>,
     len: u64,
+    blocks: Option<Arc<Blocks>>,
+    damage: Arc<Mutex<Option<Damage>>>,
 }
 
 impl Length for At {
@@ -354,27 +417,61 @@ impl ChunkReader for At {
 
     fn get_read(&self, start: u64) -> parquet::errors::Result<AtReader> {
         Ok(AtReader {
-            file: self.file.clone(),
+            at: self.clone(),
             pos: start,
         })
     }
 
     fn get_bytes(&self, start: u64, length: usize) -> parquet::errors::Result<Bytes> {
-        let mut buffer = vec![0; length];
-        self.file.read_exact_at(&mut buffer, start)?;
-        Ok(buffer.into())
+        let Some(blocks) = &self.blocks else {
+            let mut buffer = vec![0; length];
+            self.file.read_exact_at(&mut buffer, start)?;
+            return Ok(buffer.into());
+        };
+        let end = start + length as u64;
+        if end > self.len {
+            return Err(ParquetError::EOF(format!(
+                "bytes {start}..{end} of a file of {}",
+                self.len
+            )));
+        }
+        let size = blocks.size() as u64;
+        let from = start / size * size;
+        let to = end.div_ceil(size) * size;
+        let mut buffer = vec![0; (to.min(self.len) - from) as usize];
+        self.file.read_exact_at(&mut buffer, from)?;
+        if let Err(damage) = blocks.verify((from / size) as usize, &buffer) {
+            let mut first = self.damage.lock().expect("no panic holds the lock");
+            first.get_or_insert(damage);
+            return Err(ParquetError::General(format!(
+                "block {} does not match its digest",
+                damage.0
+            )));
+        }
+        let at = (start - from) as usize;
+        Ok(Bytes::from(buffer).slice(at..at + length))
     }
 }
 
 /// [`At`]'s reader from an offset on.
 struct AtReader {
-    file: Arc<File>,
+    at: At,
     pos: u64,
 }
 
 impl Read for AtReader {
     fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
-        let n = self.file.read_at(buf, self.pos)?;
+        if self.at.blocks.is_none() {
+            let n = self.at.file.read_at(buf, self.pos)?;
+            self.pos += n as u64;
+            return Ok(n);
+        }
+        let n = buf.len().min(self.at.len.saturating_sub(self.pos) as usize);
+        let bytes = self
+            .at
+            .get_bytes(self.pos, n)
+            .map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidData, e))?;
+        buf[..n].copy_from_slice(&bytes);
         self.pos += n as u64;
         Ok(n)
     }
