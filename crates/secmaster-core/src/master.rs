@@ -218,6 +218,13 @@ impl History {
             .count()
             + usize::from(!self.entries.is_empty())
     }
+
+    /// The number of rows that start before `date`.
+    fn rows_before(&self, date: NaiveDate) -> usize {
+        let before = &self.entries[..self.entries.partition_point(|e| e.date < date)];
+        before.windows(2).filter(|w| w[0].date != w[1].date).count()
+            + usize::from(!before.is_empty())
+    }
 }
 
 /// One cell of a security's periods and the fact in force that set it: see
@@ -889,6 +896,7 @@ impl SecurityMaster {
             securities: self.securities.iter(),
             pending: None,
             rows: rows.max(1),
+            since: &[],
         }
     }
 
@@ -1544,6 +1552,32 @@ pub struct Chunks<'a> {
     /// row not yet given.
     pending: Option<(i64, &'a [Entry], usize, usize)>,
     rows: usize,
+    /// Securities (sorted) whose rows before a date are left out.
+    since: &'a [(i64, NaiveDate)],
+}
+
+impl<'a> Chunks<'a> {
+    /// These chunks, but of each security `since` names (sorted by id, each once) only the
+    /// rows that start on or after its date. The rows keep their values and ends: a value
+    /// carried forward from a left-out row is still there.
+    ///
+    /// ```
+    /// use secmaster_core::{Fact, SecurityMaster};
+    /// let d = |s: &str| s.parse::<chrono::NaiveDate>().unwrap();
+    /// let master = SecurityMaster::build([
+    ///     Fact::new(1, "ticker", "GRPH", d("2024-01-01")),
+    ///     Fact::new(1, "name", "Lenz", d("2024-03-22")),
+    ///     Fact::new(2, "ticker", "ACME", d("2024-01-01")),
+    /// ])?;
+    /// let since = [(1, d("2024-02-01"))];
+    /// let keys: Vec<_> = master.chunks(10).since(&since).flat_map(|c| c.keys().collect::<Vec<_>>()).collect();
+    /// assert_eq!(keys, [(1, d("2024-03-22"), None), (2, d("2024-01-01"), None)]);
+    /// # Ok::<(), secmaster_core::Error>(())
+    /// ```
+    pub fn since(mut self, since: &'a [(i64, NaiveDate)]) -> Chunks<'a> {
+        self.since = since;
+        self
+    }
 }
 
 impl<'a> Iterator for Chunks<'a> {
@@ -1559,7 +1593,13 @@ impl<'a> Iterator for Chunks<'a> {
             let (id, entries, total, from) = match self.pending.take() {
                 Some(p) => p,
                 None => match self.securities.next() {
-                    Some((&id, h)) => (id, &h.entries[..], h.num_rows(), 0),
+                    Some((&id, h)) => {
+                        let from = match self.since.binary_search_by_key(&id, |&(i, _)| i) {
+                            Ok(k) => h.rows_before(self.since[k].1),
+                            Err(_) => 0,
+                        };
+                        (id, &h.entries[..], h.num_rows(), from)
+                    }
                     None => break,
                 },
             };

@@ -299,6 +299,17 @@ pub struct MasterBatches<'a> {
     dictionary_strings: bool,
 }
 
+impl<'a> MasterBatches<'a> {
+    /// These batches, but of each security `since` names (sorted by id) only the rows that
+    /// start on or after its date ([`Chunks::since`]).
+    pub(crate) fn since(self, since: &'a [(i64, NaiveDate)]) -> MasterBatches<'a> {
+        MasterBatches {
+            chunks: self.chunks.since(since),
+            ..self
+        }
+    }
+}
+
 impl std::fmt::Debug for MasterBatches<'_> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("MasterBatches")

@@ -11,6 +11,7 @@ use arrow_array::RecordBatch;
 use arrow_schema::{DataType, Schema, SchemaRef};
 use std::sync::mpsc::{Receiver, Sender};
 
+use chrono::NaiveDate;
 use parquet::arrow::ArrowWriter;
 use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
 use parquet::arrow::arrow_writer::{ArrowColumnChunk, ArrowColumnWriter, compute_leaves};
@@ -228,16 +229,20 @@ pub fn write(path: impl AsRef<Path>, table: &Table) -> Result<()> {
 /// arrays of runs (no copy of the text per cell); the file's schema says `Utf8` all the same.
 pub fn write_master(path: impl AsRef<Path>, master: &SecurityMaster) -> Result<()> {
     let path = path.as_ref();
-    atomic::write_file(path, |out| write_master_to(out, path, master).map(drop))
+    atomic::write_file(path, |out| {
+        write_master_to(out, path, master, &[]).map(drop)
+    })
 }
 
-/// [`write_master`] to `out`, which it returns; `path` names it in errors.
+/// [`write_master`] to `out`, which it returns; `path` names it in errors. Of each security
+/// `since` names (sorted by id), only the rows that start on or after its date.
 pub(crate) fn write_master_to<W: std::io::Write + Send>(
     out: W,
     path: &Path,
     master: &SecurityMaster,
+    since: &[(i64, NaiveDate)],
 ) -> Result<W> {
-    let batches = master_batches_dictionary_strings(master, WRITE_BATCH_ROWS);
+    let batches = master_batches_dictionary_strings(master, WRITE_BATCH_ROWS).since(since);
     let schema = batches.schema();
     let props = table_properties(&schema);
     encode_batches(out, path, schema, props, batches)

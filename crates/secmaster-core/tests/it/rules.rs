@@ -406,6 +406,58 @@ proptest! {
         prop_assert_eq!(cells, expected);
     }
 
+    /// `since` leaves out, of each security it names, exactly the rows that start before
+    /// its date, and changes no other cell (a value carried from a left-out row stays).
+    #[test]
+    fn chunks_since_leave_out_the_rows_before_a_date(
+        trail in small_trail(24),
+        rows in 1usize..9,
+        picks in proptest::collection::vec(0usize..6, 8),
+    ) {
+        let master = SecurityMaster::build(trail).unwrap();
+        let table = master.table();
+        // Some securities, each with a date: one of its row starts, or a day after one
+        // (no row starts on it), or after its last row.
+        let mut since = Vec::new();
+        for (k, id) in master.security_ids().enumerate() {
+            let starts: Vec<chrono::NaiveDate> = table
+                .rows()
+                .filter(|r| r[0] == Value::Int(id))
+                .map(|r| match r[1] { Value::Date(d) => d, _ => unreachable!() })
+                .collect();
+            match picks[k % picks.len()] {
+                0 | 1 => {}
+                p => since.push((id, starts[p % starts.len()] + chrono::Days::new(u64::from(p == 5)))),
+            }
+        }
+        let mut cells: Vec<Vec<Value>> = Vec::new();
+        for chunk in master.chunks(rows).since(&since) {
+            let first = cells.len();
+            for (id, start, end) in chunk.keys() {
+                cells.push(vec![Value::Int(id), Value::Date(start), end.map_or(Value::Null, Value::Date)]);
+            }
+            for column in chunk.column_runs() {
+                let mut row = first;
+                for (n, value) in column {
+                    for _ in 0..n {
+                        cells[row].push(value.clone());
+                        row += 1;
+                    }
+                }
+                prop_assert_eq!(row, cells.len());
+            }
+        }
+        let kept = |row: &[Value]| match (&row[0], &row[1]) {
+            (Value::Int(id), Value::Date(start)) => since
+                .iter()
+                .find(|(i, _)| i == id)
+                .is_none_or(|(_, from)| start >= from),
+            _ => unreachable!(),
+        };
+        let expected: Vec<Vec<Value>> = table.rows().filter(|r| kept(r)).map(<[Value]>::to_vec).collect();
+        prop_assert_eq!(cells, expected);
+    }
+
     #[test]
     fn rule3_periods_have_no_gaps_or_overlaps(trail in small_trail(24)) {
         let table = SecurityMaster::build(trail).unwrap().table();

@@ -12,7 +12,7 @@
 //!   state/000005.parquet   every security's facts in force as of a batch (generation 5)
 //!   state/000005.blocks    the XXH3-64 digests of the state file's 1 KiB blocks
 //!   table/000005.parquet   the SCD-2 table as of generation 5
-//!   table/000007.parquet   the rows of the securities generation 7 touched
+//!   table/000007.parquet   the rows generation 7 changed
 //! ```
 //!
 //! - **Log segments** (`log/NNNNNN.parquet`, one per batch, named by batch number) hold the
@@ -25,9 +25,10 @@
 //!   batches are only in their log segments: the current facts are the state file's
 //!   overlaid with those, key by key, the later arrival winning (rule 5).
 //! - **Table files** (`table/`) hold the SCD-2 table exactly as `secmaster build -o
-//!   x.parquet` writes it. An ingest writes one table file holding just the securities the
-//!   batch touched, complete; so a security's current rows are in the newest table file
-//!   that holds it.
+//!   x.parquet` writes it. An ingest writes one table file holding, of each security the
+//!   batch touched, its rows from the last one that starts before the batch's earliest fact
+//!   of it (whose end may change) on. So a security's current rows are those in the newest
+//!   table file that holds it, and before them its earlier rows from older files.
 //! - State and table files are named by the *generation* (commit number) that wrote them.
 //!   When the table's delta files or the log segments since the state file grow past a
 //!   share of the whole, the ingest compacts: it writes a new state file and one table file
@@ -43,9 +44,18 @@
 //! Reading the current table from another tool (DuckDB):
 //!
 //! ```sql
-//! SELECT * EXCLUDE (filename) FROM read_parquet('STORE/table/*.parquet', filename = true,
-//!     union_by_name = true)
-//! QUALIFY filename = max(filename) OVER (PARTITION BY security_id);
+//! WITH t AS (
+//!   SELECT * FROM read_parquet('STORE/table/*.parquet', filename = true, union_by_name = true)
+//! ), firsts AS (
+//!   SELECT security_id, filename, min(effective_start_date) AS first FROM t GROUP BY ALL
+//! ), bounds AS (
+//!   SELECT security_id, filename,
+//!          min(first) OVER (PARTITION BY security_id ORDER BY filename DESC
+//!                           ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) AS bound
+//!   FROM firsts
+//! )
+//! SELECT t.* EXCLUDE (filename) FROM t JOIN bounds USING (security_id, filename)
+//! WHERE bound IS NULL OR effective_start_date < bound;
 //! ```
 //!
 //! # Rules
@@ -438,8 +448,8 @@ impl Store {
     ///
     /// Every byte used is checked. Read whole, a file is checked whole. For a few
     /// securities, the state file's pages that hold them are read (on two threads, half its
-    /// row groups each), and each block read is checked against its digest; log segments
-    /// are read whole unless large. A large file without block digests is read in part
+    /// row groups each), and each block read is checked against its digest; the log
+    /// segments, on a third thread, are read whole unless large. A large file without block digests is read in part
     /// while another thread streams it through its checksum; a mismatch is the error even
     /// if the read failed first.
     fn facts_of(&self, ids: Option<&[i64]>, through: u64) -> Result<Read> {
@@ -487,11 +497,8 @@ impl Store {
                         .try_for_each(|e| e.checksum.check(&path(e)))
                 })
             });
-            let read = || -> Result<Read> {
-                let state = match state {
-                    Some(e) => segment::read_some(&path(e), &e.checksum, blocks, ids, 2)?,
-                    None => Vec::new(),
-                };
+            // The log segments on a thread of their own, beside the state file's two.
+            let later = scope.spawn(|| {
                 let mut later = Vec::new();
                 for e in logs {
                     later.extend(if whole(e) {
@@ -500,9 +507,14 @@ impl Store {
                         segment::read_some(&path(e), &e.checksum, None, ids, 1)?
                     });
                 }
-                Ok(Read { state, later })
+                Ok(later)
+            });
+            let state = match state {
+                Some(e) => segment::read_some(&path(e), &e.checksum, blocks, ids, 2),
+                None => Ok(Vec::new()),
             };
-            let read = read();
+            let later = later.join().expect("a read does not panic");
+            let read = state.and_then(|state| later.map(|later| Read { state, later }));
             if let Some(check) = check {
                 check.join().expect("a checksum does not panic")?;
             }
@@ -560,27 +572,27 @@ impl Store {
                 .collect();
             let mut rows = Vec::with_capacity(part.num_rows());
             for row in part.rows() {
-                if !matches!(row[0], Value::Int(_)) {
-                    return Err(store_error(&path, "a row without a security id"));
+                let row: Vec<Value> = from
+                    .iter()
+                    .zip(&columns)
+                    .map(|(i, c)| {
+                        let mut v = i.map_or(Value::Null, |i| row[i].clone());
+                        v.widen(c.value_type()); // an int column since widened to float
+                        v
+                    })
+                    .collect();
+                if !matches!((&row[0], &row[1]), (Value::Int(_), Value::Date(_))) {
+                    return Err(store_error(&path, "a row without a security id or start"));
                 }
-                rows.push(
-                    from.iter()
-                        .zip(&columns)
-                        .map(|(i, c)| {
-                            let mut v = i.map_or(Value::Null, |i| row[i].clone());
-                            v.widen(c.value_type()); // an int column since widened to float
-                            v
-                        })
-                        .collect(),
-                );
+                rows.push(row);
             }
             parts.push(rows);
         }
-        let id = |row: &Vec<Value>| match row[0] {
-            Value::Int(id) => id,
+        let key = |row: &Vec<Value>| match (&row[0], &row[1]) {
+            (Value::Int(id), Value::Date(start)) => (*id, *start),
             _ => unreachable!("checked above"),
         };
-        let mut rows = newest_wins(parts, id);
+        let mut rows = newest_wins(parts, key);
         rows.sort_by(|a, b| (&a[0], &a[1]).cmp(&(&b[0], &b[1])));
         Table::new(columns, KEY_COLUMNS.len(), rows).map_err(|e| self.corrupt("table", e))
     }
@@ -713,9 +725,14 @@ impl Store {
         remove_leftovers(root, &store.manifest)?;
         let (batch, sources) = take(&store)?;
         let number = store.last_batch() + 1;
-        let mut ids: Vec<i64> = batch.iter().map(Fact::security_id).collect();
-        ids.sort_unstable();
-        ids.dedup();
+        // The touched securities, each with the first date the batch has a fact of it on.
+        let mut firsts: Vec<(i64, NaiveDate)> = batch
+            .iter()
+            .map(|f| (f.security_id(), f.effective_date()))
+            .collect();
+        firsts.sort_unstable();
+        firsts.dedup_by_key(|&mut (id, _)| id);
+        let ids: Vec<i64> = firsts.iter().map(|&(id, _)| id).collect();
 
         // The touched securities' master before the batch, and after it.
         let old = store.facts_of(Some(&ids), store.last_batch())?;
@@ -730,7 +747,11 @@ impl Store {
                 path: root.to_path_buf(),
                 source,
             })?;
-        let mut report = diff(&before, &after, &ids);
+        let Diff {
+            mut report,
+            since,
+            rows,
+        } = diff(&before, &after, &firsts);
         drop(before);
         report.batch = number;
         report.facts = batch.len() as u64;
@@ -761,8 +782,7 @@ impl Store {
         });
         let compact = options.compact.unwrap_or_else(|| {
             let table_base = manifest.table.first().map_or(0, |e| e.rows);
-            let table_deltas = manifest.table.iter().skip(1).map(|e| e.rows).sum::<u64>()
-                + after.num_rows() as u64;
+            let table_deltas = manifest.table.iter().skip(1).map(|e| e.rows).sum::<u64>() + rows;
             let state = manifest.state.as_ref().map_or(0, |e| e.rows);
             let since = manifest.batches_since_state();
             let logged = since.iter().map(|b| b.facts).sum::<u64>();
@@ -783,7 +803,7 @@ impl Store {
                 // Every fact in force is this batch's, and `after` is the whole master.
                 drop(stamped);
                 let state: Vec<Stamped> = after.facts().map(|f| (f, number)).collect();
-                write_generation(root, manifest.generation, Some(&state), &after)?
+                write_generation(root, manifest.generation, Some(&state), &after, None)?
             } else {
                 drop(after);
                 let mut facts = store.facts_of(None, store.last_batch())?;
@@ -794,7 +814,10 @@ impl Store {
             manifest.state_through = number;
             manifest.table = vec![table];
         } else {
-            let (_, table) = write_generation(root, manifest.generation, None, &after)?;
+            // The table delta: each touched security's rows from the one before the batch's
+            // first date on (that row's end may have changed).
+            let delta = Some((&since[..], rows));
+            let (_, table) = write_generation(root, manifest.generation, None, &after, delta)?;
             manifest.table.push(table);
         }
         crash_point("files");
@@ -818,7 +841,7 @@ impl Store {
             .merge_parts(vec![first.iter().map(fact), second.iter().map(fact)])
             .map_err(|e| self.corrupt("state", e))?;
         state.sort_by_key(|(f, _)| f.security_id());
-        write_generation(&self.root, generation, Some(&state), &master)
+        write_generation(&self.root, generation, Some(&state), &master, None)
     }
 
     /// Folds the log segments since the state file into a new one, and the table's delta
@@ -909,33 +932,28 @@ fn schema_json(schema: &TableSchema) -> serde_json::Value {
     serde_json::from_str(&schema.to_json()).expect("a schema is JSON")
 }
 
-/// Of `files` listed newest first, each security's items from the newest file that holds
-/// it (an ingest writes a security's items whole into one file).
-fn newest_wins<T>(files: Vec<Vec<T>>, security: impl Fn(&T) -> i64) -> Vec<T> {
-    let mut seen: HashSet<i64> = HashSet::new();
+/// Of table files' rows, listed newest file first and keyed by `(security, start)`, the
+/// current ones: from each file, a security's rows that start before all of its rows in
+/// newer files. (An ingest writes each security it touched from some row on, every row
+/// from there; a compaction writes every row.)
+fn newest_wins<T>(files: Vec<Vec<T>>, key: impl Fn(&T) -> (i64, NaiveDate)) -> Vec<T> {
+    // Per security, the first start of its rows in the files taken so far.
+    let mut bound: HashMap<i64, NaiveDate> = HashMap::new();
     let mut out = Vec::new();
-    for items in files {
-        let mut here = HashSet::new();
-        // A file lists a security's items together: look each security up once.
-        let mut last: Option<(i64, bool)> = None;
-        for item in items {
-            let id = security(&item);
-            let newest = match last {
-                Some((l, newest)) if l == id => newest,
-                _ => {
-                    let newest = !seen.contains(&id);
-                    if newest {
-                        here.insert(id);
-                    }
-                    last = Some((id, newest));
-                    newest
-                }
-            };
-            if newest {
-                out.push(item);
+    for rows in files {
+        let mut firsts: HashMap<i64, NaiveDate> = HashMap::new();
+        for row in rows {
+            let (id, start) = key(&row);
+            let first = firsts.entry(id).or_insert(start);
+            *first = (*first).min(start);
+            if bound.get(&id).is_none_or(|&b| start < b) {
+                out.push(row);
             }
         }
-        seen.extend(here);
+        for (id, first) in firsts {
+            let b = bound.entry(id).or_insert(first);
+            *b = (*b).min(first);
+        }
     }
     out
 }
@@ -1048,13 +1066,16 @@ fn columns_after(columns: Vec<Column>, facts: &[Fact]) -> Vec<Column> {
 }
 
 /// Writes generation `generation`'s table file (`master`'s table) and, if given, its state
-/// file (`state` sorted by security).
+/// file (`state` sorted by security). A table `delta` holds of each security it names
+/// (sorted) only the rows from its date on, so many rows in all; without, every row.
 fn write_generation(
     root: &Path,
     generation: u64,
     state: Option<&[Stamped]>,
     master: &SecurityMaster,
+    delta: Option<(&[(i64, NaiveDate)], u64)>,
 ) -> Result<(Option<FileEntry>, FileEntry)> {
+    let since = delta.map_or(&[][..], |(since, _)| since);
     let state_path = format!("state/{generation:06}.parquet");
     let table_path = format!("table/{generation:06}.parquet");
     let full = root.join(&table_path);
@@ -1080,7 +1101,8 @@ fn write_generation(
         });
         let mut checksum = None;
         let table = atomic::write_file(&full, |out| {
-            let hashing = crate::parquet::write_master_to(HashingWriter::new(out), &full, master)?;
+            let hashing =
+                crate::parquet::write_master_to(HashingWriter::new(out), &full, master, since)?;
             checksum = Some(hashing.finish());
             Ok(())
         });
@@ -1099,7 +1121,7 @@ fn write_generation(
         });
     let table_entry = FileEntry {
         checksum: table_checksum.expect("a written file has a checksum"),
-        rows: master.num_rows() as u64,
+        rows: delta.map_or_else(|| master.num_rows() as u64, |(_, rows)| rows),
         path: table_path,
         blocks: None,
     };
@@ -1121,8 +1143,19 @@ fn write_manifest(root: &Path, manifest: &Manifest) -> Result<()> {
     sync_dir(root)
 }
 
-/// What `after` changes against `before` for the securities `ids`.
-fn diff(before: &SecurityMaster, after: &SecurityMaster, ids: &[i64]) -> IngestReport {
+/// What a batch changes: the report, and the rows of the table delta: of each security the
+/// batch touched, those from `since`'s date on (`rows` in all).
+struct Diff {
+    report: IngestReport,
+    since: Vec<(i64, NaiveDate)>,
+    rows: u64,
+}
+
+/// What `after` changes against `before` for the securities the batch touched, each with
+/// the first date it has a fact of it on (`firsts`, sorted). A security's rows that start
+/// before that date are the same in both (their values come from earlier facts), but the
+/// last of them may end sooner: the delta holds the securities' rows from that one on.
+fn diff(before: &SecurityMaster, after: &SecurityMaster, firsts: &[(i64, NaiveDate)]) -> Diff {
     let old_columns = before.columns();
     let new_columns = after.columns();
     // For each attribute of `after`, its index in `before`.
@@ -1138,7 +1171,7 @@ fn diff(before: &SecurityMaster, after: &SecurityMaster, ids: &[i64]) -> IngestR
         batch: 0,
         dry_run: false,
         facts: 0,
-        securities: ids.len() as u64,
+        securities: firsts.len() as u64,
         new_securities: 0,
         periods_added: 0,
         periods_split: 0,
@@ -1158,7 +1191,9 @@ fn diff(before: &SecurityMaster, after: &SecurityMaster, ids: &[i64]) -> IngestR
             Some(_) => {}
         }
     }
-    for &id in ids {
+    let mut since = Vec::with_capacity(firsts.len());
+    let mut rows = 0;
+    for &(id, first) in firsts {
         // Both securities' rows in date order, side by side: each new row either starts
         // where an old one did (changed or not), or before every old one (added), or
         // inside an old one (split).
@@ -1169,8 +1204,14 @@ fn diff(before: &SecurityMaster, after: &SecurityMaster, ids: &[i64]) -> IngestR
             report.new_securities += 1;
         }
         let mut passed = 0u64; // old rows that start before the current new row
+        let mut last_before = None; // the last new row that starts before `first`
         while let Some(row) = new.next_row() {
             let start = row.start();
+            if start < first {
+                last_before = Some(start);
+                continue;
+            }
+            rows += 1;
             while old_row.is_some_and(|o| o.start() < start) {
                 passed += 1;
                 old_row = old.next_row();
@@ -1190,8 +1231,14 @@ fn diff(before: &SecurityMaster, after: &SecurityMaster, ids: &[i64]) -> IngestR
                 _ => report.periods_split += 1,
             }
         }
+        rows += u64::from(last_before.is_some());
+        since.push((id, last_before.unwrap_or(first)));
     }
-    report
+    Diff {
+        report,
+        since,
+        rows,
+    }
 }
 
 /// Equal, counting an int and the float it widened to as the same value.
