@@ -79,7 +79,7 @@ use serde::{Deserialize, Serialize};
 
 pub use checksum::Checksum;
 use checksum::{Blocks, HashingWriter};
-use segment::Stamped;
+use segment::{Kind, Stamped};
 
 use crate::{Error, ReadOptions, Result, TableSchema, atomic};
 
@@ -764,7 +764,7 @@ impl Store {
         let log_path = format!("log/{number:06}.parquet");
         let stamped: Vec<Stamped> = batch.into_iter().map(|f| (f, number)).collect();
         let log = FileEntry {
-            checksum: segment::write(&root.join(&log_path), &stamped, false)?.0,
+            checksum: segment::write(&root.join(&log_path), &stamped, Kind::Log)?.0,
             rows: stamped.len() as u64,
             path: log_path,
             blocks: None,
@@ -1083,7 +1083,8 @@ fn write_generation(
     let (table_checksum, state_checksum) = std::thread::scope(|scope| {
         let state_file = state.map(|state| {
             scope.spawn(|| {
-                let (checksum, blocks) = segment::write(&root.join(&state_path), state, true)?;
+                let (checksum, blocks) =
+                    segment::write(&root.join(&state_path), state, Kind::State)?;
                 let blocks = blocks.expect("asked for");
                 let path = format!("state/{generation:06}.blocks");
                 let bytes = blocks.to_bytes();
