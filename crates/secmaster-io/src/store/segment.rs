@@ -25,7 +25,7 @@ use arrow_array::builder::{
     BooleanBuilder, Date32Builder, Float64Builder, Int64Builder, StringBuilder,
 };
 use arrow_array::cast::AsArray;
-use arrow_array::types::{Date32Type, Float64Type, Int64Type};
+use arrow_array::types::{Date32Type, Float64Type, Int32Type, Int64Type};
 use arrow_array::{Array, ArrayRef, BooleanArray, RecordBatch};
 use arrow_schema::{DataType, Field, Schema, SchemaRef};
 use bytes::Bytes;
@@ -75,6 +75,17 @@ const COLUMNS: [(&str, DataType); 9] = [
     ("value_date", DataType::Date32),
     ("batch", DataType::Int64),
 ];
+
+/// [`SCHEMA`] as read: `attribute` a dictionary.
+static READ_SCHEMA: LazyLock<SchemaRef> = LazyLock::new(|| {
+    let mut fields: Vec<Field> = SCHEMA.fields().iter().map(|f| Field::clone(f)).collect();
+    fields[2] = Field::new(
+        "attribute",
+        DataType::Dictionary(Box::new(DataType::Int32), Box::new(DataType::Utf8)),
+        false,
+    );
+    Arc::new(Schema::new(fields))
+});
 
 static SCHEMA: LazyLock<SchemaRef> = LazyLock::new(|| {
     let fields: Vec<Field> = COLUMNS
@@ -296,7 +307,10 @@ fn metadata<R: ChunkReader>(
             reason: "not a secmaster store fact file (unexpected columns)".to_string(),
         });
     }
-    Ok(metadata)
+    // The attribute names read as a dictionary: each name is looked up once per batch,
+    // not once per fact.
+    let options = ArrowReaderOptions::new().with_schema(READ_SCHEMA.clone());
+    ArrowReaderMetadata::try_new(metadata.metadata().clone(), options).map_err(parquet_error(path))
 }
 
 /// Decodes `parts` shares of the file's row groups, on as many threads (sharing the
@@ -401,6 +415,8 @@ fn decode_part<R: ChunkReader + 'static>(
         })?;
     let mut names: HashMap<String, Arc<str>> = HashMap::new();
     let mut out = Vec::with_capacity(batches.iter().map(RecordBatch::num_rows).sum());
+    // A selective read has left only the rows of `only`.
+    let only = only.filter(|_| !select);
     for batch in batches {
         decode(&batch, only, &mut names, &mut out, path)?;
     }
@@ -539,7 +555,24 @@ fn decode(
     let c = |i: usize| batch.column(i);
     let id = c(0).as_primitive::<Int64Type>();
     let date = c(1).as_primitive::<Date32Type>();
-    let attribute = c(2).as_string::<i32>();
+    let attribute = c(2).as_dictionary::<Int32Type>();
+    // The batch's attribute names, each shared with the facts of every batch.
+    let attributes: Vec<Arc<str>> = attribute
+        .values()
+        .as_string::<i32>()
+        .iter()
+        .map(|name| {
+            let name = name.unwrap_or_default();
+            match names.get(name) {
+                Some(n) => n.clone(),
+                None => names
+                    .entry(name.to_string())
+                    .or_insert_with(|| Arc::from(name))
+                    .clone(),
+            }
+        })
+        .collect();
+    let keys = attribute.keys();
     let bool_ = c(3).as_boolean();
     let int = c(4).as_primitive::<Int64Type>();
     let float = c(5).as_primitive::<Float64Type>();
@@ -569,14 +602,7 @@ fn decode(
         } else {
             Value::Null
         };
-        let name = attribute.value(r);
-        let name = match names.get(name) {
-            Some(n) => n.clone(),
-            None => names
-                .entry(name.to_string())
-                .or_insert_with(|| Arc::from(name))
-                .clone(),
-        };
+        let name = attributes[keys.value(r) as usize].clone();
         let days = date.value(r);
         let effective = from_days(days).ok_or_else(|| bad_date(days))?;
         out.push((
