@@ -449,9 +449,9 @@ impl Store {
     /// Every byte used is checked. Read whole, a file is checked whole. For a few
     /// securities, the state file's pages that hold them are read (on two threads, half its
     /// row groups each), and each block read is checked against its digest; the log
-    /// segments, on a third thread, are read whole unless large. A large file without block digests is read in part
-    /// while another thread streams it through its checksum; a mismatch is the error even
-    /// if the read failed first.
+    /// segments, on a third thread, are read whole unless large. A large file without block
+    /// digests is read in part while another thread streams it through its checksum; a
+    /// mismatch is the error even if the read failed first.
     fn facts_of(&self, ids: Option<&[i64]>, through: u64) -> Result<Read> {
         // As of the last batch: the state file and the log since. As of an earlier one: the
         // log alone, as `master_after` reads it.
