@@ -546,11 +546,25 @@ fn spool_of(id: i64) -> usize {
     ((id as u64).wrapping_mul(0x9e37_79b9_7f4a_7c15) >> (64 - BITS)) as usize
 }
 
-/// Readies each spool for applying: its facts in one vector, widened to their column's
-/// type, sorted by `(security, date, attribute)`, and of each key only the last to arrive
-/// (rule 5). Large batches use every core, a share of the spools each.
-fn prepare(spools: Vec<Spool>, types: &[Option<ValueType>]) -> Vec<Vec<Staged>> {
-    let one = |spool: Spool| {
+/// A spool made ready to apply: the histories of (some of) the securities new to the
+/// master, and the facts of the others, sorted.
+struct Prepared {
+    created: Vec<(i64, History)>,
+    /// The other facts: of known securities, or of all when the batch was small.
+    existing: Vec<Staged>,
+}
+
+/// Readies each spool for applying: its facts widened to their column's type, sorted by
+/// `(security, date, attribute)`, and of each key only the last to arrive (rule 5). Large
+/// batches use every core, a share of the spools each, and make the histories of the
+/// securities not in `securities` there too (a build's whole apply); a small batch leaves
+/// that to the apply, which looks each security up once anyway.
+fn prepare(
+    spools: Vec<Spool>,
+    types: &[Option<ValueType>],
+    securities: &BTreeMap<i64, History>,
+) -> Vec<Prepared> {
+    let one = |spool: Spool, create: bool| {
         let mut staged = spool.into_vec();
         for s in &mut staged {
             s.entry.value.widen(types[s.entry.attr as usize]);
@@ -565,12 +579,49 @@ fn prepare(spools: Vec<Spool>, types: &[Option<ValueType>]) -> Vec<Vec<Staged>> 
             }
             same
         });
-        staged
+        if !create {
+            return Prepared {
+                created: Vec::new(),
+                existing: staged,
+            };
+        }
+        let groups: Vec<(i64, usize)> = staged
+            .chunk_by(|a, b| a.security == b.security)
+            .map(|g| (g[0].security, g.len()))
+            .collect();
+        let new: Vec<bool> = groups
+            .iter()
+            .map(|(id, _)| !securities.contains_key(id))
+            .collect();
+        if !new.contains(&true) {
+            // Only known securities: nothing to move.
+            return Prepared {
+                created: Vec::new(),
+                existing: staged,
+            };
+        }
+        let mut prepared = Prepared {
+            created: Vec::new(),
+            existing: Vec::new(),
+        };
+        let mut staged = staged.into_iter();
+        for ((id, len), new) in groups.into_iter().zip(new) {
+            let group = staged.by_ref().take(len);
+            if !new {
+                prepared.existing.extend(group);
+            } else {
+                // Room for a few late facts, so the first ones need no reallocation.
+                let mut entries = Vec::with_capacity(len + len / 16 + 1);
+                entries.extend(group.map(|s| s.entry));
+                prepared.created.push((id, History { entries }));
+            }
+        }
+        prepared
     };
     let facts: usize = spools.iter().map(Spool::len).sum();
     let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
     if threads < 2 || facts < 1 << 16 {
-        return spools.into_iter().map(one).collect();
+        return spools.into_iter().map(|s| one(s, false)).collect();
     }
     let per_thread = spools.len().div_ceil(threads);
     let mut shares: Vec<Vec<Spool>> = Vec::new();
@@ -581,7 +632,9 @@ fn prepare(spools: Vec<Spool>, types: &[Option<ValueType>]) -> Vec<Vec<Staged>> 
     std::thread::scope(|scope| {
         let workers: Vec<_> = shares
             .into_iter()
-            .map(|share| scope.spawn(move || share.into_iter().map(one).collect::<Vec<_>>()))
+            .map(|share| {
+                scope.spawn(move || share.into_iter().map(|s| one(s, true)).collect::<Vec<_>>())
+            })
             .collect();
         workers
             .into_iter()
@@ -780,10 +833,14 @@ impl SecurityMaster {
         }
         self.schema.types = types;
 
-        // Apply a spool at a time: its facts are a few hundred securities' worth, so sorting
-        // them and walking those histories stays in cache. The staging is freed as we go.
+        // A spool at a time: its facts are a few hundred securities' worth, so sorting them
+        // and walking those histories stays in cache. A large batch's new securities have
+        // their histories made beside the sorting, on every core. The staging is freed as
+        // we go.
         let mut created: Vec<(i64, History)> = Vec::new();
-        for staged in prepare(spools, &self.schema.types) {
+        for prepared in prepare(spools, &self.schema.types, &self.securities) {
+            created.extend(prepared.created);
+            let staged = prepared.existing;
             let groups: Vec<(i64, usize)> = staged
                 .chunk_by(|a, b| a.security == b.security)
                 .map(|g| (g[0].security, g.len()))
