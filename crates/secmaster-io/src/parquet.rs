@@ -31,6 +31,10 @@ pub(crate) fn parquet_error(path: &Path) -> impl Fn(ParquetError) -> Error + '_ 
     }
 }
 
+/// Batches an encoder may have waiting: enough that the walk and the encoders rarely wait
+/// for each other (a 10M build: 3.55 s with 2, 3.45 s with 8 or 32).
+const QUEUED_BATCHES: usize = 8;
+
 /// What an encoder thread is asked to do.
 enum Job {
     /// Encode these columns (by index) of the next row group.
@@ -103,7 +107,7 @@ pub(crate) fn encode_batches<W: std::io::Write + Send>(
         std::thread::scope(|s| {
             let mut encoders = Vec::with_capacity(threads);
             for _ in 0..threads {
-                let (jobs, receive) = std::sync::mpsc::sync_channel::<Job>(2);
+                let (jobs, receive) = std::sync::mpsc::sync_channel::<Job>(QUEUED_BATCHES);
                 let (send, results) = std::sync::mpsc::channel::<Encoded>();
                 let schema = &schema;
                 s.spawn(move || encode(schema, receive, send));
