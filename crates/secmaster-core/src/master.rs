@@ -211,20 +211,33 @@ impl History {
         self.entries = merged;
     }
 
+    /// The history of a security new to a master, from its first `len` facts (sorted, no
+    /// repeated key), with room for a few late ones so they need no reallocation.
+    fn created(len: usize, entries: impl Iterator<Item = Entry>) -> History {
+        let mut history = History {
+            entries: Vec::with_capacity(len + len / 16 + 1),
+        };
+        history.entries.extend(entries);
+        history
+    }
+
     fn num_rows(&self) -> usize {
-        self.entries
-            .windows(2)
-            .filter(|w| w[0].date != w[1].date)
-            .count()
-            + usize::from(!self.entries.is_empty())
+        rows_of(&self.entries)
     }
 
     /// The number of rows that start before `date`.
     fn rows_before(&self, date: NaiveDate) -> usize {
-        let before = &self.entries[..self.entries.partition_point(|e| e.date < date)];
-        before.windows(2).filter(|w| w[0].date != w[1].date).count()
-            + usize::from(!before.is_empty())
+        rows_of(&self.entries[..self.entries.partition_point(|e| e.date < date)])
     }
+}
+
+/// The number of rows facts sorted by date make: one per date.
+fn rows_of(entries: &[Entry]) -> usize {
+    entries
+        .windows(2)
+        .filter(|w| w[0].date != w[1].date)
+        .count()
+        + usize::from(!entries.is_empty())
 }
 
 /// One cell of a security's periods and the fact in force that set it: see
@@ -610,10 +623,8 @@ fn prepare(
             if !new {
                 prepared.existing.extend(group);
             } else {
-                // Room for a few late facts, so the first ones need no reallocation.
-                let mut entries = Vec::with_capacity(len + len / 16 + 1);
-                entries.extend(group.map(|s| s.entry));
-                prepared.created.push((id, History { entries }));
+                let history = History::created(len, group.map(|s| s.entry));
+                prepared.created.push((id, history));
             }
         }
         prepared
@@ -850,12 +861,7 @@ impl SecurityMaster {
                 let batch = staged.by_ref().take(len).map(|s| s.entry);
                 match self.securities.get_mut(&id) {
                     Some(history) => history.insert(batch),
-                    None => {
-                        // Room for a few late facts, so the first ones need no reallocation.
-                        let mut entries = Vec::with_capacity(len + len / 16 + 1);
-                        entries.extend(batch);
-                        created.push((id, History { entries }));
-                    }
+                    None => created.push((id, History::created(len, batch))),
                 }
             }
         }

@@ -29,7 +29,6 @@ use arrow_array::types::{Date32Type, Float64Type, Int32Type, Int64Type};
 use arrow_array::{Array, ArrayRef, BooleanArray, RecordBatch};
 use arrow_schema::{DataType, Field, Schema, SchemaRef};
 use bytes::Bytes;
-use chrono::NaiveDate;
 use parquet::arrow::ProjectionMask;
 use parquet::arrow::arrow_reader::{
     ArrowPredicateFn, ArrowReaderMetadata, ArrowReaderOptions, ParquetRecordBatchReaderBuilder,
@@ -96,10 +95,6 @@ static SCHEMA: LazyLock<SchemaRef> = LazyLock::new(|| {
         .collect();
     Arc::new(Schema::new(fields))
 });
-
-fn from_days(days: i32) -> Option<NaiveDate> {
-    date_of_days(days.into())
-}
 
 fn record_batch(rows: &[Stamped]) -> RecordBatch {
     let n = rows.len();
@@ -609,13 +604,13 @@ fn decode(
             Value::Str(Arc::from(str_.value(r)))
         } else if date_.is_valid(r) {
             let days = date_.value(r);
-            Value::Date(from_days(days).ok_or_else(|| bad_date(days))?)
+            Value::Date(date_of_days(days.into()).ok_or_else(|| bad_date(days))?)
         } else {
             Value::Null
         };
         let name = attributes[keys.value(r) as usize].clone();
         let days = date.value(r);
-        let effective = from_days(days).ok_or_else(|| bad_date(days))?;
+        let effective = date_of_days(days.into()).ok_or_else(|| bad_date(days))?;
         out.push((
             Fact::new(security, name, value, effective),
             stamp.value(r) as u64,
