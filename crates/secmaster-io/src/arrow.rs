@@ -20,8 +20,7 @@ use std::path::Path;
 use std::sync::Arc;
 
 use arrow_array::builder::{
-    ArrayBuilder, BooleanBuilder, Date32Builder, Float64Builder, Int32Builder, Int64Builder,
-    StringBuilder,
+    BooleanBuilder, Date32Builder, Float64Builder, Int64Builder, StringBuilder,
 };
 use arrow_array::cast::AsArray;
 use arrow_array::types::{
@@ -29,7 +28,7 @@ use arrow_array::types::{
     TimestampMicrosecondType, TimestampMillisecondType, TimestampNanosecondType,
     TimestampSecondType, UInt8Type, UInt16Type, UInt32Type, UInt64Type,
 };
-use arrow_array::{Array, ArrayRef, DictionaryArray, NullArray, RecordBatch};
+use arrow_array::{Array, ArrayRef, NullArray, RecordBatch};
 use arrow_schema::{DataType, Field, Schema, SchemaRef, TimeUnit};
 use chrono::{Datelike, NaiveDate};
 use secmaster_core::{Chunk, Chunks, Column, SecurityMaster, Table, Value, ValueType};
@@ -254,62 +253,16 @@ pub fn master_batches(master: &SecurityMaster, rows: usize) -> MasterBatches<'_>
     let arrow_schema = Arc::new(to_arrow_schema(&schema));
     MasterBatches {
         types: schema.columns().iter().map(Column::value_type).collect(),
-        batch_schema: arrow_schema.clone(),
         schema: arrow_schema,
         chunks: master.chunks(rows),
-        dictionary_strings: false,
     }
-}
-
-/// As [`master_batches`], but each text column comes as a dictionary array of `Int32`
-/// keys, one dictionary value per run of equal cells (values may repeat), so a run's text
-/// is copied once and not once per cell. The batches' schema says so; [`MasterBatches::schema`]
-/// still gives the `Utf8` schema of the table, which a Parquet writer takes these arrays
-/// for (it reads a dictionary array's values for a `Utf8` column).
-pub(crate) fn master_batches_dictionary_strings(
-    master: &SecurityMaster,
-    rows: usize,
-) -> MasterBatches<'_> {
-    let mut batches = master_batches(master, rows);
-    let fields: Vec<Field> = batches
-        .schema
-        .fields()
-        .iter()
-        .map(|f| match f.data_type() {
-            DataType::Utf8 => Field::new(
-                f.name(),
-                DataType::Dictionary(Box::new(DataType::Int32), Box::new(DataType::Utf8)),
-                true,
-            ),
-            _ => Field::clone(f),
-        })
-        .collect();
-    batches.batch_schema =
-        Arc::new(Schema::new(fields).with_metadata(batches.schema.metadata().clone()));
-    batches.dictionary_strings = true;
-    batches
 }
 
 /// The record batches of a master's table, from [`master_batches`].
 pub struct MasterBatches<'a> {
     chunks: Chunks<'a>,
-    /// The table's schema.
     schema: SchemaRef,
-    /// The batches' schema: the table's, or with dictionary text columns.
-    batch_schema: SchemaRef,
     types: Vec<Option<ValueType>>,
-    dictionary_strings: bool,
-}
-
-impl<'a> MasterBatches<'a> {
-    /// These batches, but of each security `since` names (sorted by id) only the rows that
-    /// start on or after its date ([`Chunks::since`]).
-    pub(crate) fn since(self, since: &'a [(i64, NaiveDate)]) -> MasterBatches<'a> {
-        MasterBatches {
-            chunks: self.chunks.since(since),
-            ..self
-        }
-    }
 }
 
 impl std::fmt::Debug for MasterBatches<'_> {
@@ -332,23 +285,13 @@ impl Iterator for MasterBatches<'_> {
 
     fn next(&mut self) -> Option<RecordBatch> {
         let chunk = self.chunks.next()?;
-        Some(chunk_batch(
-            &chunk,
-            &self.batch_schema,
-            &self.types,
-            self.dictionary_strings,
-        ))
+        Some(chunk_batch(&chunk, &self.schema, &self.types))
     }
 }
 
 /// One chunk of a master's table as a record batch of `schema`, whose columns have types
 /// `types`. Each attribute column is filled a run of equal cells at a time.
-fn chunk_batch(
-    chunk: &Chunk<'_>,
-    schema: &SchemaRef,
-    types: &[Option<ValueType>],
-    dictionary_strings: bool,
-) -> RecordBatch {
+fn chunk_batch(chunk: &Chunk<'_>, schema: &SchemaRef, types: &[Option<ValueType>]) -> RecordBatch {
     let rows = chunk.num_rows();
     let mut ids = Int64Builder::with_capacity(rows);
     let mut starts = Date32Builder::with_capacity(rows);
@@ -364,10 +307,7 @@ fn chunk_batch(
         Arc::new(ends.finish()),
     ];
     for (runs, ty) in chunk.column_runs().iter().zip(&types[3..]) {
-        arrays.push(match ty {
-            Some(ValueType::Str) if dictionary_strings => dictionary_of_runs(runs, rows),
-            _ => column_of_runs(runs, *ty, rows),
-        });
+        arrays.push(column_of_runs(runs, *ty, rows));
     }
     RecordBatch::try_new(schema.clone(), arrays).expect("arrays are built to the schema")
 }
@@ -424,26 +364,6 @@ fn column_of_runs(runs: &[(usize, &Value)], ty: Option<ValueType>, rows: usize) 
             Arc::new(b.finish())
         }
     }
-}
-
-/// A text column of `rows` cells from runs `(n, value)` as a dictionary array: one
-/// dictionary value per run of text, its key `n` times; a null run has null keys.
-fn dictionary_of_runs(runs: &[(usize, &Value)], rows: usize) -> ArrayRef {
-    let mut keys = Int32Builder::with_capacity(rows);
-    let mut values = StringBuilder::new();
-    for &(n, v) in runs {
-        match v {
-            Value::Str(s) => {
-                let key = i32::try_from(values.len()).expect("fewer runs than i32::MAX");
-                values.append_value(&**s);
-                keys.append_value_n(key, n);
-            }
-            _ => keys.append_nulls(n),
-        }
-    }
-    let array = DictionaryArray::<Int32Type>::try_new(keys.finish(), Arc::new(values.finish()))
-        .expect("every key names a value");
-    Arc::new(array)
 }
 
 /// A record batch as a table. Its schema metadata gives the key count (see
@@ -672,30 +592,6 @@ mod tests {
         let sizes: Vec<usize> = master_batches(&master, 2).map(|b| b.num_rows()).collect();
         assert_eq!(sizes.iter().sum::<usize>(), master.num_rows());
         assert!(sizes.iter().all(|&n| n <= 2));
-    }
-
-    #[test]
-    fn dictionary_text_batches_hold_the_same_cells() {
-        let master = SecurityMaster::build(sample::trail()).unwrap();
-        for rows in [1, 2, 3, usize::MAX] {
-            let plain = master_batches(&master, rows);
-            let dictionary = master_batches_dictionary_strings(&master, rows);
-            assert_eq!(dictionary.schema(), plain.schema());
-            let mut n = 0;
-            for (p, d) in plain.zip(dictionary) {
-                assert!(
-                    d.columns()
-                        .iter()
-                        .any(|c| matches!(c.data_type(), DataType::Dictionary(..)))
-                );
-                assert_eq!(
-                    from_record_batch(&d).unwrap(),
-                    from_record_batch(&p).unwrap()
-                );
-                n += p.num_rows();
-            }
-            assert_eq!(n, master.num_rows());
-        }
     }
 
     #[test]

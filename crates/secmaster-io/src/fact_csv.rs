@@ -11,7 +11,6 @@
 
 use std::collections::{HashMap, HashSet};
 use std::fmt::Write as _;
-use std::hash::{BuildHasherDefault, Hasher};
 use std::io::Read;
 use std::path::Path;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -22,6 +21,7 @@ use secmaster_core::{Fact, Value, ValueType};
 
 use crate::csv::record_error;
 use crate::facts::{DateFormat, FACT_COLUMNS, ReadOptions, header_indices};
+use crate::fx::FxBuild;
 use crate::infer::{Fits, parse_as};
 use crate::records::{Field, RecordError};
 use crate::text::{format_date, parse_bool, parse_date, parse_decimal, parse_int};
@@ -32,46 +32,6 @@ const BLOCK: usize = 2 << 20;
 
 /// The UTF-8 byte-order mark spreadsheet exports put before the header.
 const BOM: &[u8] = b"\xef\xbb\xbf";
-
-/// A fast hasher for short keys (FxHash's mixing step); keys are our own text, not an
-/// adversary's, and a table only lives for one block.
-#[derive(Default, Clone, Copy)]
-struct Fx(u64);
-
-impl Hasher for Fx {
-    fn write(&mut self, bytes: &[u8]) {
-        let mut chunks = bytes.chunks_exact(8);
-        for c in &mut chunks {
-            self.add(u64::from_le_bytes(c.try_into().expect("8 bytes")));
-        }
-        let rest = chunks.remainder();
-        if !rest.is_empty() {
-            let mut last = [0u8; 8];
-            last[..rest.len()].copy_from_slice(rest);
-            self.add(u64::from_le_bytes(last));
-        }
-    }
-
-    fn write_u8(&mut self, i: u8) {
-        self.add(u64::from(i));
-    }
-
-    fn write_usize(&mut self, i: usize) {
-        self.add(i as u64);
-    }
-
-    fn finish(&self) -> u64 {
-        self.0
-    }
-}
-
-impl Fx {
-    fn add(&mut self, word: u64) {
-        self.0 = (self.0.rotate_left(5) ^ word).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
-    }
-}
-
-type FxBuild = BuildHasherDefault<Fx>;
 
 /// A value as read, before its attribute's type is known. The typed forms hold only
 /// values whose text the type writes back unchanged, so no text is lost.

@@ -55,6 +55,7 @@ mod error;
 mod fact_csv;
 pub mod facts;
 pub mod file;
+mod fx;
 mod infer;
 pub mod ipc;
 pub mod json;

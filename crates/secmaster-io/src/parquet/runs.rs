@@ -1,0 +1,690 @@
+//! A master's table encoded into Parquet column chunks straight from its runs.
+//!
+//! A master's column is a few runs of one carried-forward value each (about one per fact
+//! in force; ~20 rows each in a realistic trail). parquet's Arrow writer takes cells, and
+//! hashes every one into its column's dictionary: at 10M facts that was most of a build's
+//! time. Here each run is looked up once and becomes one run of dictionary indices; the
+//! pages are what parquet's writer would make of the same cells, in the same encodings:
+//!
+//! - a dictionary page, PLAIN: the column's distinct values in the row group;
+//! - data pages (format v1) of [`Layout::page_rows`] rows: definition levels, then the values as
+//!   `RLE_DICTIONARY` indices, both in the RLE / bit-packing hybrid, compressed with zstd;
+//! - booleans are not dictionary-encoded: PLAIN bits; a column with no value in a row group
+//!   has PLAIN pages of levels only;
+//! - per column chunk: statistics (min, max, null count) for all but text columns (see
+//!   [`super::table_properties`]), and an offset index.
+//!
+//! Row groups are encoded on every core, a whole row group each, and appended in order
+//! through parquet's file writer, which writes the footer and the Arrow schema.
+
+use std::collections::{BTreeMap, HashMap};
+use std::hash::Hash;
+use std::io::Write;
+use std::sync::Mutex;
+
+use bytes::Bytes;
+use parquet::basic::{Compression, Encoding, EncodingMask, PageType, ZstdLevel};
+use parquet::column::page::{CompressedPage, Page, PageWriter};
+use parquet::column::writer::ColumnCloseResult;
+use parquet::errors::{ParquetError, Result};
+use parquet::file::metadata::{ColumnChunkMetaData, PageEncodingStats};
+use parquet::file::page_index::offset_index::{OffsetIndexMetaData, PageLocation};
+use parquet::file::statistics::{Statistics, ValueStatistics};
+use parquet::file::writer::{SerializedFileWriter, SerializedPageWriter, TrackedWrite};
+use parquet::schema::types::ColumnDescPtr;
+use secmaster_core::{Chunk, Chunks, Value, ValueType};
+
+use crate::arrow::days;
+use crate::fx::FxBuild;
+
+/// Where a master's table is cut into pages and row groups, and when a dictionary is too
+/// large to write.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Layout {
+    /// Rows per data page: each chunk of the walk is one page of every column.
+    pub(crate) page_rows: usize,
+    /// Pages per row group.
+    pub(crate) group_pages: usize,
+    /// A dictionary page over this many bytes is not written: the column chunk's values
+    /// are written PLAIN instead, as parquet's writer falls back to.
+    pub(crate) dictionary_limit: usize,
+}
+
+impl Layout {
+    /// Row groups of 1,048,576 rows and dictionaries up to 1 MiB, as parquet's writer
+    /// makes them, in pages of 32,768 rows. For a column of nearly unique values (market
+    /// caps), zstd does better with the values than with a large dictionary.
+    pub(crate) const DEFAULT: Layout = Layout {
+        page_rows: 1 << 15,
+        group_pages: 32,
+        dictionary_limit: 1 << 20,
+    };
+}
+
+/// The zstd level of every page: parquet's default, as for every other file we write.
+const ZSTD_LEVEL: i32 = 1;
+
+/// The index a null run has in [`ColumnRuns::runs`].
+const NULL: u32 = u32::MAX;
+
+/// Encodes the rows `chunks` gives (of `layout.page_rows` rows each, the last may have
+/// fewer), whose columns have `types` (key columns included), into row groups of `file`.
+pub(crate) fn write_groups<W: Write + Send>(
+    file: &mut SerializedFileWriter<W>,
+    types: &[Option<ValueType>],
+    chunks: Chunks<'_>,
+    layout: Layout,
+) -> Result<()> {
+    let columns: Vec<ColumnDescPtr> = file.schema_descr().columns().to_vec();
+    if columns.len() != types.len() {
+        return Err(ParquetError::General(
+            "a nested column in a master's table".to_string(),
+        ));
+    }
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+    // The next row group's number, and the chunks not yet taken.
+    let source = Mutex::new((0usize, chunks));
+    std::thread::scope(|s| {
+        let (send, encoded) = std::sync::mpsc::sync_channel(threads);
+        for _ in 0..threads {
+            let send = send.clone();
+            let (source, columns) = (&source, &columns);
+            s.spawn(move || {
+                let mut zstd = None;
+                loop {
+                    let (number, pages) = {
+                        let mut source = source.lock().expect("no worker panics holding it");
+                        let pages: Vec<Chunk<'_>> =
+                            source.1.by_ref().take(layout.group_pages).collect();
+                        source.0 += 1;
+                        (source.0 - 1, pages)
+                    };
+                    if pages.is_empty() {
+                        return;
+                    }
+                    let group = match &mut zstd {
+                        Some(zstd) => encode_group(&pages, types, columns, layout, zstd),
+                        None => zstd::bulk::Compressor::new(ZSTD_LEVEL)
+                            .map_err(|e| ParquetError::External(Box::new(e)))
+                            .and_then(|z| {
+                                encode_group(&pages, types, columns, layout, zstd.insert(z))
+                            }),
+                    };
+                    if send.send((number, group)).is_err() {
+                        return; // the writer stopped at an error of its own
+                    }
+                }
+            });
+        }
+        drop(send);
+        // Row groups come as they are done; they are appended in order.
+        let mut done = BTreeMap::new();
+        let mut next = 0;
+        for (number, group) in encoded {
+            done.insert(number, group);
+            while let Some(group) = done.remove(&next) {
+                let mut writer = file.next_row_group()?;
+                for (bytes, close) in group? {
+                    writer.append_column(&bytes, close)?;
+                }
+                writer.close()?;
+                next += 1;
+            }
+        }
+        match done.is_empty() {
+            true => Ok(()),
+            false => Err(ParquetError::General("a row group was not encoded".into())),
+        }
+    })
+}
+
+/// One row group's column chunks, each as its bytes and what the file's footer says of it.
+fn encode_group(
+    pages: &[Chunk<'_>],
+    types: &[Option<ValueType>],
+    columns: &[ColumnDescPtr],
+    layout: Layout,
+    zstd: &mut zstd::bulk::Compressor<'_>,
+) -> Result<Vec<(Bytes, ColumnCloseResult)>> {
+    let mut runs: Vec<ColumnRuns<'_>> = types.iter().map(|&ty| ColumnRuns::new(ty)).collect();
+    for page in pages {
+        let [ids, starts, ends, attributes @ ..] = &mut runs[..] else {
+            unreachable!("a master's table has its three key columns");
+        };
+        for (id, start, end) in page.keys() {
+            ids.int(1, id);
+            starts.date(1, days(start));
+            match end {
+                Some(end) => ends.date(1, days(end)),
+                None => ends.null(1),
+            }
+        }
+        for (column, cells) in attributes.iter_mut().zip(page.column_runs()) {
+            for (n, value) in cells {
+                column.value(n, value);
+            }
+        }
+        for column in &mut runs {
+            column.pages.push(page.num_rows());
+        }
+    }
+    runs.into_iter()
+        .zip(columns)
+        .map(|(column, descr)| column.encode(descr, layout.dictionary_limit, zstd))
+        .collect()
+}
+
+/// The distinct values of a column in a row group, in order of first appearance: a value's
+/// index is its place here.
+struct Dictionary<K> {
+    index: HashMap<K, u32, FxBuild>,
+    values: Vec<K>,
+    /// The last value looked up and its index: neighbouring runs often hold one value.
+    last: Option<(K, u32)>,
+}
+
+impl<K: Copy + Eq + Hash> Dictionary<K> {
+    fn new() -> Dictionary<K> {
+        Dictionary {
+            index: HashMap::default(),
+            values: Vec::new(),
+            last: None,
+        }
+    }
+
+    fn index(&mut self, key: K) -> u32 {
+        if let Some((last, i)) = self.last
+            && last == key
+        {
+            return i;
+        }
+        let next = self.values.len() as u32;
+        let i = *self.index.entry(key).or_insert(next);
+        if i == next {
+            self.values.push(key);
+        }
+        self.last = Some((key, i));
+        i
+    }
+}
+
+/// The values of a column as its pages hold them.
+enum Values<'a> {
+    Int(Dictionary<i64>),
+    Date(Dictionary<i32>),
+    /// By their bits, so that every float (-0.0, NaNs) keeps its exact value.
+    Float(Dictionary<u64>),
+    Text(Dictionary<&'a str>),
+    /// PLAIN bits; a run's "index" is its value, 0 or 1.
+    Bool,
+    /// A column of no type: no fact has a value.
+    Null,
+}
+
+/// One column of a row group being gathered: its cells as runs of dictionary indices.
+struct ColumnRuns<'a> {
+    values: Values<'a>,
+    /// Consecutive cells as `(rows, index)`, [`NULL`] for null cells; neighbours differ.
+    runs: Vec<(u32, u32)>,
+    /// The rows of each page.
+    pages: Vec<usize>,
+}
+
+impl<'a> ColumnRuns<'a> {
+    fn new(ty: Option<ValueType>) -> ColumnRuns<'a> {
+        ColumnRuns {
+            values: match ty {
+                Some(ValueType::Int) => Values::Int(Dictionary::new()),
+                Some(ValueType::Date) => Values::Date(Dictionary::new()),
+                Some(ValueType::Float) => Values::Float(Dictionary::new()),
+                Some(ValueType::Str) => Values::Text(Dictionary::new()),
+                Some(ValueType::Bool) => Values::Bool,
+                None => Values::Null,
+            },
+            runs: Vec::new(),
+            pages: Vec::new(),
+        }
+    }
+
+    fn push(&mut self, n: usize, index: u32) {
+        let n = u32::try_from(n).expect("a run fits a row group");
+        match self.runs.last_mut() {
+            Some((rows, last)) if *last == index => *rows += n,
+            _ => self.runs.push((n, index)),
+        }
+    }
+
+    fn null(&mut self, n: usize) {
+        self.push(n, NULL);
+    }
+
+    fn int(&mut self, n: usize, x: i64) {
+        let Values::Int(d) = &mut self.values else {
+            unreachable!("an int goes to an int column");
+        };
+        let i = d.index(x);
+        self.push(n, i);
+    }
+
+    fn date(&mut self, n: usize, day: i32) {
+        let Values::Date(d) = &mut self.values else {
+            unreachable!("a date goes to a date column");
+        };
+        let i = d.index(day);
+        self.push(n, i);
+    }
+
+    /// `n` cells of `value`, which is null or of the column's type (the core stores every
+    /// value at its column's type, rule 8).
+    fn value(&mut self, n: usize, value: &'a Value) {
+        let i = match (&mut self.values, value) {
+            (_, Value::Null) => NULL,
+            (Values::Int(d), Value::Int(x)) => d.index(*x),
+            (Values::Date(d), Value::Date(x)) => d.index(days(*x)),
+            (Values::Float(d), Value::Float(x)) => d.index(x.to_bits()),
+            (Values::Text(d), Value::Str(s)) => d.index(&**s),
+            (Values::Bool, Value::Bool(b)) => u32::from(*b),
+            (_, value) => unreachable!("{value:?} in a column of another type"),
+        };
+        self.push(n, i);
+    }
+
+    /// The column chunk: its bytes (dictionary page, data pages) and its metadata.
+    fn encode(
+        self,
+        descr: &ColumnDescPtr,
+        dictionary_limit: usize,
+        zstd: &mut zstd::bulk::Compressor<'_>,
+    ) -> Result<(Bytes, ColumnCloseResult)> {
+        let dictionary = self.dictionary_page();
+        let mode = match (&self.values, &dictionary) {
+            (Values::Bool, _) => Mode::Bits,
+            (_, None) => Mode::Levels,
+            (_, Some((page, _))) if page.len() > dictionary_limit => Mode::Plain,
+            (_, Some((_, entries))) => Mode::Dictionary(bit_width(*entries)),
+        };
+        let encoding = match mode {
+            Mode::Dictionary(_) => Encoding::RLE_DICTIONARY,
+            _ => Encoding::PLAIN,
+        };
+        let levels = descr.max_def_level() > 0;
+        let mut sink = TrackedWrite::new(Vec::new());
+        let mut writer = SerializedPageWriter::new(&mut sink);
+        let mut compress = |page: &[u8]| -> Result<Bytes> {
+            Ok(Bytes::from(
+                zstd.compress(page)
+                    .map_err(|e| ParquetError::External(Box::new(e)))?,
+            ))
+        };
+        let mut sizes = (0u64, 0u64); // compressed, uncompressed; headers included
+        let mut dictionary_offset = None;
+        let mut encoding_stats = Vec::new();
+        if let (Mode::Dictionary(_), Some((plain, entries))) = (mode, dictionary) {
+            let page = Page::DictionaryPage {
+                buf: compress(&plain)?,
+                num_values: entries,
+                encoding: Encoding::PLAIN,
+                is_sorted: false,
+            };
+            let spec = writer.write_page(CompressedPage::new(page, plain.len()))?;
+            dictionary_offset = Some(spec.offset as i64);
+            sizes.0 += spec.compressed_size as u64;
+            sizes.1 += spec.uncompressed_size as u64;
+            encoding_stats.push(PageEncodingStats {
+                page_type: PageType::DICTIONARY_PAGE,
+                encoding: Encoding::PLAIN,
+                count: 1,
+            });
+        }
+        let mut locations = Vec::with_capacity(self.pages.len());
+        let mut runs = self.runs.iter().copied();
+        let mut carried: Option<(u32, u32)> = None;
+        let mut first_row = 0;
+        let mut buf = Vec::new();
+        for &rows in &self.pages {
+            let mut def = Hybrid::new(1);
+            let mut values = match mode {
+                Mode::Dictionary(width) => Hybrid::new(width),
+                _ => Hybrid::new(0),
+            };
+            let mut plain = Vec::new();
+            let mut bits = Bits::default();
+            let mut left = rows as u32;
+            while left > 0 {
+                let (n, i) = carried
+                    .take()
+                    .or_else(|| runs.next())
+                    .expect("the runs cover every row of the pages");
+                let k = n.min(left);
+                if n > k {
+                    carried = Some((n - k, i));
+                }
+                left -= k;
+                def.put(u32::from(i != NULL), k);
+                if i != NULL {
+                    match mode {
+                        Mode::Dictionary(_) => values.put(i, k),
+                        Mode::Plain => self.values.put_plain(&mut plain, i, k),
+                        Mode::Bits => bits.put(i == 1, k),
+                        Mode::Levels => unreachable!("a column without values has only nulls"),
+                    }
+                }
+            }
+            buf.clear();
+            if levels {
+                let def = def.finish();
+                let len = u32::try_from(def.len()).expect("a page's levels fit");
+                buf.extend_from_slice(&len.to_le_bytes());
+                buf.extend_from_slice(&def);
+            }
+            match mode {
+                Mode::Dictionary(width) => {
+                    buf.push(width);
+                    buf.extend_from_slice(&values.finish());
+                }
+                Mode::Plain => buf.extend_from_slice(&plain),
+                Mode::Bits => buf.extend_from_slice(&bits.finish()),
+                Mode::Levels => {}
+            }
+            let page = Page::DataPage {
+                buf: compress(&buf)?,
+                num_values: rows as u32,
+                encoding,
+                def_level_encoding: Encoding::RLE,
+                rep_level_encoding: Encoding::RLE,
+                statistics: None,
+            };
+            let spec = writer.write_page(CompressedPage::new(page, buf.len()))?;
+            sizes.0 += spec.compressed_size as u64;
+            sizes.1 += spec.uncompressed_size as u64;
+            locations.push(PageLocation {
+                offset: spec.offset as i64,
+                compressed_page_size: spec.compressed_size as i32,
+                first_row_index: first_row,
+            });
+            first_row += rows as i64;
+        }
+        writer.close()?;
+        encoding_stats.push(PageEncodingStats {
+            page_type: PageType::DATA_PAGE,
+            encoding,
+            count: locations.len() as i32,
+        });
+        let nulls: u64 = self
+            .runs
+            .iter()
+            .filter(|&&(_, i)| i == NULL)
+            .map(|&(n, _)| u64::from(n))
+            .sum();
+        let mut metadata = ColumnChunkMetaData::builder(descr.clone())
+            .set_compression(Compression::ZSTD(
+                ZstdLevel::try_new(ZSTD_LEVEL).expect("a valid zstd level"),
+            ))
+            .set_encodings_mask(EncodingMask::new_from_encodings(
+                [Encoding::PLAIN, Encoding::RLE, encoding].iter(),
+            ))
+            .set_page_encoding_stats(encoding_stats)
+            .set_total_compressed_size(sizes.0 as i64)
+            .set_total_uncompressed_size(sizes.1 as i64)
+            .set_num_values(first_row)
+            .set_data_page_offset(locations.first().map_or(0, |l| l.offset))
+            .set_dictionary_page_offset(dictionary_offset);
+        if let Some(statistics) = self.statistics(descr, nulls) {
+            metadata = metadata.set_statistics(statistics);
+        }
+        let close = ColumnCloseResult {
+            bytes_written: sink.bytes_written() as u64,
+            rows_written: first_row as u64,
+            metadata: metadata.build()?,
+            bloom_filter: None,
+            column_index: None,
+            offset_index: Some(OffsetIndexMetaData {
+                page_locations: locations,
+                unencoded_byte_array_data_bytes: None,
+            }),
+        };
+        Ok((Bytes::from(sink.into_inner()?), close))
+    }
+
+    /// The distinct values, PLAIN, as a dictionary page holds them, and how many; `None`
+    /// for booleans, and when the column has no value in the row group.
+    fn dictionary_page(&self) -> Option<(Vec<u8>, u32)> {
+        let entries = match &self.values {
+            Values::Int(d) => d.values.len(),
+            Values::Date(d) => d.values.len(),
+            Values::Float(d) => d.values.len(),
+            Values::Text(d) => d.values.len(),
+            Values::Bool | Values::Null => 0,
+        };
+        if entries == 0 {
+            return None;
+        }
+        let mut page = Vec::with_capacity(entries * 8);
+        for i in 0..entries {
+            self.values.put_plain(&mut page, i as u32, 1);
+        }
+        Some((page, entries as u32))
+    }
+}
+
+/// How a column chunk's data pages hold its values.
+#[derive(Debug, Clone, Copy)]
+enum Mode {
+    /// Indices into the dictionary page, of this many bits.
+    Dictionary(u8),
+    /// The values themselves, PLAIN: the dictionary would be over [`Layout::dictionary_limit`].
+    Plain,
+    /// Booleans, one bit each.
+    Bits,
+    /// No values: every cell is null.
+    Levels,
+}
+
+impl Values<'_> {
+    /// Value `i` of the dictionary, PLAIN, `n` times.
+    fn put_plain(&self, out: &mut Vec<u8>, i: u32, n: u32) {
+        let i = i as usize;
+        let mut put = |bytes: &[u8]| {
+            for _ in 0..n {
+                out.extend_from_slice(bytes);
+            }
+        };
+        match self {
+            Values::Int(d) => put(&d.values[i].to_le_bytes()),
+            Values::Date(d) => put(&d.values[i].to_le_bytes()),
+            Values::Float(d) => put(&d.values[i].to_le_bytes()),
+            Values::Text(d) => {
+                let text = d.values[i];
+                let len = u32::try_from(text.len()).expect("a text value under 4 GiB");
+                for _ in 0..n {
+                    out.extend_from_slice(&len.to_le_bytes());
+                    out.extend_from_slice(text.as_bytes());
+                }
+            }
+            Values::Bool | Values::Null => unreachable!("no dictionary"),
+        }
+    }
+}
+
+impl ColumnRuns<'_> {
+    /// The column chunk's statistics as parquet's writer makes them: min and max (floats in
+    /// IEEE 754 total order, NaN only when every value is NaN), the null count, and for
+    /// floats the NaN count; none for text columns (see [`super::table_properties`]).
+    fn statistics(&self, descr: &ColumnDescPtr, nulls: u64) -> Option<Statistics> {
+        let signed = descr.sort_order().is_signed();
+        // (parquet's bound on the value type is private: a macro stands in for a function.)
+        macro_rules! of {
+            ($min_max:expr) => {{
+                let (min, max) = $min_max.unzip();
+                ValueStatistics::new(min, max, None, Some(nulls), false)
+                    .with_backwards_compatible_min_max(signed)
+                    .into()
+            }};
+        }
+        fn min_max<T: Copy>(
+            values: impl Iterator<Item = T>,
+            cmp: impl Fn(&T, &T) -> std::cmp::Ordering,
+        ) -> Option<(T, T)> {
+            values.fold(None, |acc, v| match acc {
+                None => Some((v, v)),
+                Some((lo, hi)) => {
+                    Some((std::cmp::min_by(lo, v, &cmp), std::cmp::max_by(hi, v, &cmp)))
+                }
+            })
+        }
+        Some(match &self.values {
+            Values::Int(d) => of!(min_max(d.values.iter().copied(), i64::cmp)),
+            Values::Date(d) => of!(min_max(d.values.iter().copied(), i32::cmp)),
+            Values::Float(d) => {
+                let floats = || d.values.iter().map(|&b| f64::from_bits(b));
+                let numbers = min_max(floats().filter(|x| !x.is_nan()), f64::total_cmp);
+                let min_max = numbers.or_else(|| min_max(floats(), f64::total_cmp));
+                let nans = self
+                    .runs
+                    .iter()
+                    .filter(|&&(_, i)| i != NULL && f64::from_bits(d.values[i as usize]).is_nan())
+                    .map(|&(n, _)| u64::from(n))
+                    .sum::<u64>();
+                let values = !d.values.is_empty();
+                let statistics: ValueStatistics<f64> = ValueStatistics::new(
+                    min_max.map(|m| m.0),
+                    min_max.map(|m| m.1),
+                    None,
+                    Some(nulls),
+                    false,
+                )
+                .with_backwards_compatible_min_max(signed);
+                statistics.with_nan_count(values.then_some(nans)).into()
+            }
+            Values::Bool => {
+                let seen = self.runs.iter().filter(|&&(_, i)| i != NULL);
+                of!(min_max(seen.map(|&(_, i)| i == 1), bool::cmp))
+            }
+            Values::Text(_) => return None,
+            Values::Null => of!(None::<(i32, i32)>),
+        })
+    }
+}
+
+/// Bits needed for indices into `entries` values.
+fn bit_width(entries: u32) -> u8 {
+    (u32::BITS - entries.saturating_sub(1).leading_zeros()) as u8
+}
+
+/// The RLE / bit-packing hybrid encoding of `width`-bit values given as runs: runs of 8 or
+/// more are RLE runs, shorter ones are bit-packed in groups of 8.
+struct Hybrid {
+    width: u8,
+    out: Vec<u8>,
+    /// The run being put: runs of one value put one after the other make one run.
+    run: Option<(u32, u32)>,
+    /// Values waiting to be bit-packed: whole groups of 8 but for the last.
+    packed: Vec<u32>,
+}
+
+impl Hybrid {
+    /// Groups of 8 in one bit-packed run at most, as parquet's writer does.
+    const MAX_GROUPS: usize = 63;
+
+    fn new(width: u8) -> Hybrid {
+        Hybrid {
+            width,
+            out: Vec::new(),
+            run: None,
+            packed: Vec::new(),
+        }
+    }
+
+    /// `n` more of `value`.
+    fn put(&mut self, value: u32, n: u32) {
+        match &mut self.run {
+            Some((v, count)) if *v == value => *count += n,
+            _ => {
+                self.end_run();
+                self.run = Some((value, n));
+            }
+        }
+    }
+
+    fn end_run(&mut self) {
+        let Some((value, mut n)) = self.run.take() else {
+            return;
+        };
+        // Fill the open group of 8 first.
+        let open = (8 - self.packed.len() % 8) % 8;
+        let k = (open as u32).min(n);
+        self.packed.extend(std::iter::repeat_n(value, k as usize));
+        n -= k;
+        if self.packed.len() >= Self::MAX_GROUPS * 8 && self.packed.len().is_multiple_of(8) {
+            self.flush_packed();
+        }
+        if n >= 8 {
+            self.flush_packed();
+            varint(&mut self.out, u64::from(n) << 1);
+            let bytes = usize::from(self.width).div_ceil(8);
+            self.out.extend_from_slice(&value.to_le_bytes()[..bytes]);
+        } else {
+            self.packed.extend(std::iter::repeat_n(value, n as usize));
+        }
+    }
+
+    fn flush_packed(&mut self) {
+        if self.packed.is_empty() {
+            return;
+        }
+        // The last group is padded with zeros; the reader knows how many values there are.
+        self.packed.resize(self.packed.len().div_ceil(8) * 8, 0);
+        varint(&mut self.out, ((self.packed.len() / 8) as u64) << 1 | 1);
+        let (mut acc, mut bits) = (0u64, 0u32);
+        for &v in &self.packed {
+            acc |= u64::from(v) << bits;
+            bits += u32::from(self.width);
+            while bits >= 8 {
+                self.out.push(acc as u8);
+                acc >>= 8;
+                bits -= 8;
+            }
+        }
+        self.packed.clear();
+    }
+
+    fn finish(mut self) -> Vec<u8> {
+        self.end_run();
+        self.flush_packed();
+        self.out
+    }
+}
+
+/// Booleans, PLAIN: one bit each, from the lowest bit of each byte up.
+#[derive(Default)]
+struct Bits {
+    out: Vec<u8>,
+    count: usize,
+}
+
+impl Bits {
+    fn put(&mut self, value: bool, n: u32) {
+        for _ in 0..n {
+            if self.count.is_multiple_of(8) {
+                self.out.push(0);
+            }
+            if value {
+                *self.out.last_mut().expect("pushed above") |= 1 << (self.count % 8);
+            }
+            self.count += 1;
+        }
+    }
+
+    fn finish(self) -> Vec<u8> {
+        self.out
+    }
+}
+
+/// ULEB-128, the varint of the hybrid encoding's run headers.
+fn varint(out: &mut Vec<u8>, mut v: u64) {
+    while v >= 0x80 {
+        out.push((v as u8) | 0x80);
+        v >>= 7;
+    }
+    out.push(v as u8);
+}
