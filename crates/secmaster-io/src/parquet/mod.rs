@@ -2,7 +2,8 @@
 //!
 //! The file carries the Arrow schema (and so secmaster's metadata) the way every Arrow
 //! writer does, under `ARROW:schema`; other tools see plain typed columns. Columns are
-//! compressed with zstd.
+//! compressed with zstd. A table's columns go through parquet's Arrow writer, a share of
+//! the columns on each core; a master's are encoded from its runs of equal cells.
 
 use std::fs::File;
 use std::path::Path;
@@ -229,9 +230,10 @@ pub fn write(path: impl AsRef<Path>, table: &Table) -> Result<()> {
     write_batches(path.as_ref(), batch.schema(), std::iter::once(batch))
 }
 
-/// Writes a master's table, streamed from its cursor in row groups, to a Parquet file with
-/// its priority in the schema metadata. Text columns reach the encoders as dictionary
-/// arrays of runs (no copy of the text per cell); the file's schema says `Utf8` all the same.
+/// Writes a master's table to a Parquet file with its priority in the schema metadata. Its
+/// column chunks are encoded from the master's runs of equal cells, a row
+/// group per core at a time: the same encodings, statistics and schema parquet's Arrow
+/// writer gives the table, without a dictionary lookup per cell.
 pub fn write_master(path: impl AsRef<Path>, master: &SecurityMaster) -> Result<()> {
     let path = path.as_ref();
     atomic::write_file(path, |out| {
