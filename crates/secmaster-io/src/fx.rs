@@ -15,9 +15,12 @@ impl Hasher for Fx {
         }
         let rest = chunks.remainder();
         if !rest.is_empty() {
-            let mut last = [0u8; 8];
-            last[..rest.len()].copy_from_slice(rest);
-            self.add(u64::from_le_bytes(last));
+            // Byte by byte: a copy into a padded word is a call to memcpy per key.
+            let last = rest
+                .iter()
+                .rev()
+                .fold(0u64, |word, &b| word << 8 | u64::from(b));
+            self.add(last);
         }
     }
 
@@ -37,8 +40,11 @@ impl Hasher for Fx {
         self.add(i as u64);
     }
 
+    /// The mixed bits are the high ones: a product's low bits depend only on its inputs'
+    /// low bits, which are zero in most floats' bits. The table's buckets come from the
+    /// low bits of this, so the high ones are rotated down (as rustc-hash 2 does).
     fn finish(&self) -> u64 {
-        self.0
+        self.0.rotate_left(26)
     }
 }
 
