@@ -18,10 +18,11 @@
 //! Row groups are encoded on every core, a whole row group each, and appended in order
 //! through parquet's file writer, which writes the footer and the Arrow schema.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{HashMap, VecDeque};
 use std::hash::{Hash, Hasher};
 use std::io::Write;
 use std::sync::Mutex;
+use std::sync::mpsc::SyncSender;
 
 use bytes::Bytes;
 use parquet::basic::{Compression, Encoding, EncodingMask, PageType, ZstdLevel};
@@ -94,25 +95,23 @@ pub(crate) fn write_groups<W: Write + Send>(
         true => first.len().div_ceil(2).max(1),
         false => layout.group_pages,
     };
-    // The next row group's number, and the chunks not yet taken.
-    let source = Mutex::new((0usize, first.into_iter().chain(chunks)));
+    let mut chunks = first.into_iter().chain(chunks);
+    // Encoded row groups; an encoder answers each job on the channel that came with it.
+    type Encoded = Result<Vec<(Bytes, ColumnCloseResult)>>;
+    type Job<'c> = (Vec<Chunk<'c>>, SyncSender<Encoded>);
+    let (jobs, queue) = std::sync::mpsc::sync_channel::<Job<'_>>(threads);
+    let queue = Mutex::new(queue);
     std::thread::scope(|s| {
-        let (send, encoded) = std::sync::mpsc::sync_channel(threads);
+        let jobs = jobs; // dropped on leaving the scope, which ends the encoders
         for _ in 0..threads {
-            let send = send.clone();
-            let (source, columns) = (&source, &columns);
+            let (queue, columns) = (&queue, &columns);
             s.spawn(move || {
                 let mut zstd = None;
                 loop {
-                    let (number, pages) = {
-                        let mut source = source.lock().expect("no worker panics holding it");
-                        let pages: Vec<Chunk<'_>> = source.1.by_ref().take(group_pages).collect();
-                        source.0 += 1;
-                        (source.0 - 1, pages)
+                    let job = queue.lock().expect("no encoder panics holding it").recv();
+                    let Ok((pages, reply)) = job else {
+                        return; // no more row groups
                     };
-                    if pages.is_empty() {
-                        return;
-                    }
                     let group = match &mut zstd {
                         Some(zstd) => encode_group(&pages, types, columns, layout, zstd),
                         None => zstd::bulk::Compressor::new(ZSTD_LEVEL)
@@ -121,30 +120,35 @@ pub(crate) fn write_groups<W: Write + Send>(
                                 encode_group(&pages, types, columns, layout, zstd.insert(z))
                             }),
                     };
-                    if send.send((number, group)).is_err() {
-                        return; // the writer stopped at an error of its own
-                    }
+                    let _ = reply.send(group); // unheard only when the writer failed
                 }
             });
         }
-        drop(send);
-        // Row groups come as they are done; they are appended in order.
-        let mut done = BTreeMap::new();
-        let mut next = 0;
-        for (number, group) in encoded {
-            done.insert(number, group);
-            while let Some(group) = done.remove(&next) {
-                let mut writer = file.next_row_group()?;
-                for (bytes, close) in group? {
-                    writer.append_column(&bytes, close)?;
+        // Row groups are handed out in order and appended in order, at most two per
+        // encoder under way, so memory stays bounded however uneven the encoders are.
+        let mut under_way = VecDeque::new();
+        loop {
+            while under_way.len() < 2 * threads {
+                let pages: Vec<Chunk<'_>> = chunks.by_ref().take(group_pages).collect();
+                if pages.is_empty() {
+                    break;
                 }
-                writer.close()?;
-                next += 1;
+                let (reply, encoded) = std::sync::mpsc::sync_channel(1);
+                jobs.send((pages, reply))
+                    .map_err(|_| ParquetError::General("the encoders stopped".into()))?;
+                under_way.push_back(encoded);
             }
-        }
-        match done.is_empty() {
-            true => Ok(()),
-            false => Err(ParquetError::General("a row group was not encoded".into())),
+            let Some(encoded) = under_way.pop_front() else {
+                return Ok(());
+            };
+            let group = encoded
+                .recv()
+                .map_err(|_| ParquetError::General("a row group encoder stopped".into()))??;
+            let mut writer = file.next_row_group()?;
+            for (bytes, close) in group {
+                writer.append_column(&bytes, close)?;
+            }
+            writer.close()?;
         }
     })
 }
