@@ -38,8 +38,9 @@ pub(crate) fn parquet_error(path: &Path) -> impl Fn(ParquetError) -> Error + '_ 
     }
 }
 
-/// Batches an encoder may have waiting: enough that the walk and the encoders rarely wait
-/// for each other (a 10M build: 3.55 s with 2, 3.45 s with 8 or 32).
+/// Batches an encoder may have waiting: enough that the batch maker and the encoders
+/// rarely wait for each other (when a 10M build's table went through here: 3.55 s with 2,
+/// 3.45 s with 8 or 32).
 const QUEUED_BATCHES: usize = 8;
 
 /// What an encoder thread is asked to do.
@@ -56,11 +57,12 @@ enum Job {
 type Encoded = Result<Vec<(usize, ArrowColumnChunk)>, ParquetError>;
 
 /// The properties of a table's file: zstd, and statistics (min and max per row group and
-/// page) for every column but text ones; parquet's defaults otherwise.
+/// page) for every column but text ones; parquet's defaults otherwise. A master's file
+/// ([`runs`]) has the same statistics per row group, and none per page.
 ///
 /// A table is ordered by security, so each row group and page of a text column spans
 /// nearly all its values (tickers, names, sectors) and its min and max would let a reader
-/// skip nothing; the writer computes them by comparing every cell, about 5% of a build.
+/// skip nothing; parquet's writer computes them by comparing every cell.
 fn table_properties(schema: &Schema) -> WriterProperties {
     let mut props =
         WriterProperties::builder().set_compression(Compression::ZSTD(ZstdLevel::default()));
@@ -90,7 +92,7 @@ fn write_batches(
 /// Writes the batches as they come to `out` as a Parquet file, and returns `out`; `path`
 /// names it in errors. The columns of each row group are encoded (dictionaries,
 /// statistics, zstd) on every core, a share of the columns each, while this thread makes
-/// the next batch (walking the master's rows) and writes finished row groups. The file is
+/// the next batch and writes finished row groups. The file is
 /// the one [`ArrowWriter`] writes from the same batches (given `schema` and `props`): the
 /// same row groups and the same encoding of each column.
 pub(crate) fn encode_batches<W: std::io::Write + Send>(
