@@ -44,8 +44,8 @@ mod value;
 pub use error::{Error, Result};
 pub use fact::{Fact, Position};
 pub use master::{
-    Chunk, Chunks, DEFAULT_PRIORITY, Join, KEY_COLUMNS, Options, RowCursor, RowRef, SecurityMaster,
-    Source,
+    Chunk, Chunks, DEFAULT_PRIORITY, FromRows, Join, KEY_COLUMNS, Options, RowCursor, RowRef,
+    SecurityMaster, Source,
 };
 pub use table::{Column, Table};
 pub use value::{Value, ValueType};

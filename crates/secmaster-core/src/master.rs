@@ -1172,8 +1172,53 @@ impl SecurityMaster {
     /// one fact re-asserting its first attribute. Its table equals the input; merges into it
     /// can differ from merges into the original master where that re-assertion matters.
     pub fn from_table(table: &Table, options: Options) -> Result<SecurityMaster> {
+        let mut rows = FromRows::new(table.columns(), options)?;
+        for row in table.rows() {
+            rows.push(row)?;
+        }
+        rows.finish()
+    }
+
+    fn collect(&self, mut cursor: RowCursor<'_>) -> Table {
+        let mut rows = Vec::new();
+        while let Some(row) = cursor.next_row() {
+            rows.push(row.to_vec());
+        }
+        Table::from_parts(self.columns(), KEY_COLUMNS.len(), rows)
+    }
+}
+
+/// A master read back from its table's rows, given one at a time in table order: what
+/// [`SecurityMaster::from_table`] does (same checks, same errors), without the whole table
+/// in memory. A reader of a large table file pushes each row as it decodes it.
+///
+/// ```
+/// use secmaster_core::{FromRows, SecurityMaster};
+/// let master = SecurityMaster::build(secmaster_core::sample::trail())?;
+/// let table = master.table();
+/// let mut rows = FromRows::new(table.columns(), master.options().clone())?;
+/// for row in table.rows() {
+///     rows.push(row)?;
+/// }
+/// assert_eq!(rows.finish()?, master);
+/// # Ok::<(), secmaster_core::Error>(())
+/// ```
+#[derive(Debug)]
+pub struct FromRows {
+    master: SecurityMaster,
+    /// The number of the next row, from 1.
+    line: usize,
+    /// The last row's keys.
+    previous: Option<(i64, NaiveDate, Option<NaiveDate>)>,
+    /// The current security's attribute values as of the last row.
+    state: Vec<Value>,
+}
+
+impl FromRows {
+    /// Starts a master of a table with `columns`: the three key columns, then the
+    /// attributes in the order `options` gives them (rule 7).
+    pub fn new(columns: &[Column], options: Options) -> Result<FromRows> {
         let invalid = |reason: String| Err(Error::InvalidTable { reason });
-        let columns = table.columns();
         let key_types = [ValueType::Int, ValueType::Date, ValueType::Date];
         for (i, (name, ty)) in KEY_COLUMNS.iter().zip(key_types).enumerate() {
             match columns.get(i) {
@@ -1193,7 +1238,7 @@ impl SecurityMaster {
             }
         }
         let attributes = &columns[KEY_COLUMNS.len()..];
-        let mut master = SecurityMaster::with_columns(options, attributes.iter().cloned())?;
+        let master = SecurityMaster::with_columns(options, attributes.iter().cloned())?;
         if master
             .schema
             .order
@@ -1213,95 +1258,108 @@ impl SecurityMaster {
                 found.join(", ")
             ));
         }
+        Ok(FromRows {
+            master,
+            line: 1,
+            previous: None,
+            state: vec![Value::Null; attributes.len()],
+        })
+    }
 
-        let mut previous: Option<(i64, NaiveDate, Option<NaiveDate>)> = None;
-        let mut state: Vec<Value> = vec![Value::Null; attributes.len()];
-        for (r, row) in table.rows().enumerate() {
-            let line = r + 1;
-            let (Value::Int(id), Value::Date(start)) = (&row[0], &row[1]) else {
-                return invalid(format!(
-                    "row {line} has a null security_id or effective_start_date"
-                ));
-            };
-            let (id, start) = (*id, *start);
-            let end = match &row[2] {
-                Value::Date(d) => Some(*d),
-                _ => None,
-            };
-            if end.is_some_and(|end| end <= start) {
-                return invalid(format!("row {line} ends on or before it starts"));
-            }
-            match previous {
-                Some((pid, pstart, pend)) if pid == id => {
-                    if start <= pstart {
-                        return invalid(format!(
-                            "row {line} is not sorted by (security_id, effective_start_date)"
-                        ));
-                    }
-                    if pend != Some(start) {
-                        return invalid(format!(
-                            "row {} of security {id} should end where row {line} starts",
-                            line - 1
-                        ));
-                    }
+    /// Takes the next row: its cells in column order, each null or of its column's type.
+    pub fn push(&mut self, row: &[Value]) -> Result<()> {
+        let invalid = |reason: String| Err(Error::InvalidTable { reason });
+        let line = self.line;
+        self.line += 1;
+        if row.len() != KEY_COLUMNS.len() + self.state.len() {
+            return invalid(format!(
+                "row {line} has {} cells, expected {}",
+                row.len(),
+                KEY_COLUMNS.len() + self.state.len()
+            ));
+        }
+        let (Value::Int(id), Value::Date(start)) = (&row[0], &row[1]) else {
+            return invalid(format!(
+                "row {line} has a null security_id or effective_start_date"
+            ));
+        };
+        let (id, start) = (*id, *start);
+        let end = match &row[2] {
+            Value::Date(d) => Some(*d),
+            _ => None,
+        };
+        if end.is_some_and(|end| end <= start) {
+            return invalid(format!("row {line} ends on or before it starts"));
+        }
+        match self.previous {
+            Some((pid, pstart, pend)) if pid == id => {
+                if start <= pstart {
+                    return invalid(format!(
+                        "row {line} is not sorted by (security_id, effective_start_date)"
+                    ));
                 }
-                Some((pid, _, pend)) => {
-                    if id < pid {
-                        return invalid(format!(
-                            "row {line} is not sorted by (security_id, effective_start_date)"
-                        ));
-                    }
-                    if pend.is_some() {
-                        return invalid(format!(
-                            "row {} is the last of security {pid} but has an end date",
-                            line - 1
-                        ));
-                    }
-                    state.fill(Value::Null);
-                }
-                None => {}
-            }
-            previous = Some((id, start, end));
-            if attributes.is_empty() {
-                return invalid(format!(
-                    "row {line}: a master row needs at least one attribute column"
-                ));
-            }
-            let history = master.securities.entry(id).or_default();
-            let before = history.entries.len();
-            for (a, value) in row[KEY_COLUMNS.len()..].iter().enumerate() {
-                if state[a] != *value {
-                    state[a] = value.clone();
-                    history.entries.push(Entry {
-                        date: start,
-                        attr: a as AttrId,
-                        value: value.clone(),
-                    });
+                if pend != Some(start) {
+                    return invalid(format!(
+                        "row {} of security {id} should end where row {line} starts",
+                        line - 1
+                    ));
                 }
             }
-            if history.entries.len() == before {
+            Some((pid, _, pend)) => {
+                if id < pid {
+                    return invalid(format!(
+                        "row {line} is not sorted by (security_id, effective_start_date)"
+                    ));
+                }
+                if pend.is_some() {
+                    return invalid(format!(
+                        "row {} is the last of security {pid} but has an end date",
+                        line - 1
+                    ));
+                }
+                self.state.fill(Value::Null);
+            }
+            None => {}
+        }
+        self.previous = Some((id, start, end));
+        if self.state.is_empty() {
+            return invalid(format!(
+                "row {line}: a master row needs at least one attribute column"
+            ));
+        }
+        let history = self.master.securities.entry(id).or_default();
+        let before = history.entries.len();
+        for (a, value) in row[KEY_COLUMNS.len()..].iter().enumerate() {
+            if self.state[a] != *value {
+                self.state[a] = value.clone();
                 history.entries.push(Entry {
                     date: start,
-                    attr: 0,
-                    value: state[0].clone(),
+                    attr: a as AttrId,
+                    value: value.clone(),
                 });
             }
         }
-        if let Some((pid, _, Some(_))) = previous {
-            return invalid(format!(
-                "row {} is the last of security {pid} but has an end date",
-                table.num_rows()
-            ));
+        if history.entries.len() == before {
+            history.entries.push(Entry {
+                date: start,
+                attr: 0,
+                value: self.state[0].clone(),
+            });
         }
-        Ok(master)
+        Ok(())
     }
 
-    fn collect(&self, mut cursor: RowCursor<'_>) -> Table {
-        let mut rows = Vec::new();
-        while let Some(row) = cursor.next_row() {
-            rows.push(row.to_vec());
+    /// The master of the rows pushed.
+    pub fn finish(self) -> Result<SecurityMaster> {
+        if let Some((pid, _, Some(_))) = self.previous {
+            return Err(Error::InvalidTable {
+                reason: format!(
+                    "row {} is the last of security {pid} but has an end date",
+                    self.line - 1
+                ),
+            });
         }
-        Table::from_parts(self.columns(), KEY_COLUMNS.len(), rows)
+        Ok(self.master)
     }
 }
 

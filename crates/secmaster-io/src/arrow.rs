@@ -28,10 +28,10 @@ use arrow_array::types::{
     TimestampMicrosecondType, TimestampMillisecondType, TimestampNanosecondType,
     TimestampSecondType, UInt8Type, UInt16Type, UInt32Type, UInt64Type,
 };
-use arrow_array::{Array, ArrayRef, NullArray, RecordBatch};
+use arrow_array::{Array, ArrayAccessor, ArrayRef, NullArray, RecordBatch};
 use arrow_schema::{DataType, Field, Schema, SchemaRef, TimeUnit};
 use chrono::{Datelike, NaiveDate};
-use secmaster_core::{Chunk, Chunks, Column, SecurityMaster, Table, Value, ValueType};
+use secmaster_core::{Chunk, Chunks, Column, FromRows, SecurityMaster, Table, Value, ValueType};
 
 use crate::schema::{TableSchema, to_master};
 use crate::{Error, Location, Result};
@@ -379,34 +379,74 @@ pub fn from_record_batch(batch: &RecordBatch) -> Result<Table> {
 /// from its schema metadata (the default one if absent).
 pub fn master_from_record_batch(batch: &RecordBatch) -> Result<SecurityMaster> {
     let path = Path::new(IN_MEMORY);
-    let mut reader = TableReader::new(&batch.schema(), path)?;
+    let mut reader = TableReader::new_master(&batch.schema(), path)?;
     reader.push(batch)?;
     reader.finish_master()
 }
 
-/// Collects record batches of one schema into a [`Table`]: shared by the IPC and Parquet
-/// readers.
+/// Takes record batches of one schema, as a [`Table`] or straight into a master: shared by
+/// the IPC and Parquet readers.
 pub(crate) struct TableReader<'p> {
     schema: TableSchema,
-    rows: Vec<Vec<Value>>,
+    into: Into,
+    /// Rows read so far.
+    rows: usize,
     path: &'p Path,
 }
 
+/// What a file is read as.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum Target {
+    /// A [`Table`], for [`TableReader::finish`].
+    Table,
+    /// A master, for [`TableReader::finish_master`].
+    Master,
+}
+
+/// What a [`TableReader`] makes of the rows.
+enum Into {
+    Table(Vec<Vec<Value>>),
+    /// A master, row by row: a large table is never whole in memory as rows of values.
+    Master(FromRows),
+}
+
 impl<'p> TableReader<'p> {
+    /// A reader of a table, or of a master's table.
+    pub(crate) fn of(target: Target, schema: &Schema, path: &'p Path) -> Result<TableReader<'p>> {
+        match target {
+            Target::Table => TableReader::new(schema, path),
+            Target::Master => TableReader::new_master(schema, path),
+        }
+    }
+
+    /// A reader of a table, for [`TableReader::finish`] (or `finish_master`).
     pub(crate) fn new(schema: &Schema, path: &'p Path) -> Result<TableReader<'p>> {
         Ok(TableReader {
             schema: from_arrow_schema(schema, path)?,
-            rows: Vec::new(),
+            into: Into::Table(Vec::new()),
+            rows: 0,
+            path,
+        })
+    }
+
+    /// A reader of a master's table, for [`TableReader::finish_master`] only.
+    pub(crate) fn new_master(schema: &Schema, path: &'p Path) -> Result<TableReader<'p>> {
+        let schema = from_arrow_schema(schema, path)?;
+        let rows = FromRows::new(schema.columns(), schema.options()).map_err(table_error(path))?;
+        Ok(TableReader {
+            schema,
+            into: Into::Master(rows),
+            rows: 0,
             path,
         })
     }
 
     pub(crate) fn push(&mut self, batch: &RecordBatch) -> Result<()> {
-        let first = self.rows.len();
+        let first = self.rows;
         let width = self.schema.columns().len();
-        self.rows
-            .extend((0..batch.num_rows()).map(|_| Vec::with_capacity(width)));
-        let rows = &mut self.rows[first..];
+        let mut rows: Vec<Vec<Value>> = (0..batch.num_rows())
+            .map(|_| Vec::with_capacity(width))
+            .collect();
         for (c, column) in self.schema.columns().iter().enumerate() {
             let array = batch.column(c);
             let mut cells = rows.iter_mut();
@@ -422,18 +462,39 @@ impl<'p> TableReader<'p> {
                 Ok(())
             })?;
         }
+        self.rows += rows.len();
+        match &mut self.into {
+            Into::Table(all) => all.extend(rows),
+            Into::Master(master) => {
+                for row in &rows {
+                    master.push(row).map_err(table_error(self.path))?;
+                }
+            }
+        }
         Ok(())
     }
 
     pub(crate) fn finish(self) -> Result<Table> {
-        self.schema.table(self.rows, self.path)
+        match self.into {
+            Into::Table(rows) => self.schema.table(rows, self.path),
+            Into::Master(_) => unreachable!("a master's reader makes a master"),
+        }
     }
 
     pub(crate) fn finish_master(self) -> Result<SecurityMaster> {
-        let options = self.schema.options();
-        let path = self.path;
-        let table = self.finish()?;
-        to_master(&table, options, path)
+        let (options, path) = (self.schema.options(), self.path);
+        match self.into {
+            Into::Table(rows) => to_master(&self.schema.table(rows, path)?, options, path),
+            Into::Master(master) => master.finish().map_err(table_error(path)),
+        }
+    }
+}
+
+/// A core error about a table read from `path`.
+fn table_error(path: &Path) -> impl Fn(secmaster_core::Error) -> Error + '_ {
+    move |source| Error::Table {
+        path: path.to_path_buf(),
+        source,
     }
 }
 
@@ -445,6 +506,32 @@ pub(crate) fn for_each_value(
     mut f: impl FnMut(usize, Result<Value, &'static str>) -> Result<()>,
 ) -> Result<()> {
     each_value(array, &mut f)
+}
+
+/// [`each_value`] of a text array. A master's table repeats each value down a run of
+/// rows: a cell equal to the one before shares its string instead of allocating one.
+fn each_text<'a>(
+    array: impl ArrayAccessor<Item = &'a str>,
+    f: &mut dyn FnMut(usize, Result<Value, &'static str>) -> Result<()>,
+) -> Result<()> {
+    let mut last: Option<(&str, Value)> = None;
+    for i in 0..array.len() {
+        if array.is_null(i) {
+            f(i, Ok(Value::Null))?;
+            continue;
+        }
+        let text = array.value(i);
+        let value = match &last {
+            Some((previous, value)) if *previous == text => value.clone(),
+            _ => {
+                let value = Value::from(text);
+                last = Some((text, value.clone()));
+                value
+            }
+        };
+        f(i, Ok(value))?;
+    }
+    Ok(())
 }
 
 /// [`for_each_value`] with a trait object, so that dictionaries can recurse.
@@ -528,9 +615,9 @@ fn each_value(
                 f(i, v)?;
             }
         }
-        DataType::Utf8 => each!(array.as_string::<i32>(), |x: &str| Ok(Value::from(x))),
-        DataType::LargeUtf8 => each!(array.as_string::<i64>(), |x: &str| Ok(Value::from(x))),
-        DataType::Utf8View => each!(array.as_string_view(), |x: &str| Ok(Value::from(x))),
+        DataType::Utf8 => each_text(array.as_string::<i32>(), f)?,
+        DataType::LargeUtf8 => each_text(array.as_string::<i64>(), f)?,
+        DataType::Utf8View => each_text(array.as_string_view(), f)?,
         DataType::Dictionary(_, _) => {
             let dict = array.as_any_dictionary();
             let mut values = Vec::with_capacity(dict.values().len());

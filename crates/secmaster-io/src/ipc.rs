@@ -8,7 +8,7 @@ use arrow_ipc::writer::FileWriter;
 use arrow_schema::{ArrowError, Schema};
 use secmaster_core::{SecurityMaster, Table};
 
-use crate::arrow::{DEFAULT_BATCH_ROWS, TableReader, master_batches, to_record_batch};
+use crate::arrow::{DEFAULT_BATCH_ROWS, TableReader, Target, master_batches, to_record_batch};
 use crate::{Error, Result, atomic};
 
 fn arrow_error(path: &Path) -> impl Fn(ArrowError) -> Error + '_ {
@@ -50,15 +50,11 @@ pub fn write_master(path: impl AsRef<Path>, master: &SecurityMaster) -> Result<(
     write_batches(path.as_ref(), &schema, batches)
 }
 
-fn reader<'p>(path: &'p Path) -> Result<(TableReader<'p>, FileReader<std::fs::File>)> {
+/// Reads every batch of the file as `target`.
+fn read_into<'p>(path: &'p Path, target: Target) -> Result<TableReader<'p>> {
     let file = atomic::open(path)?;
     let ipc = FileReader::try_new(file, None).map_err(arrow_error(path))?;
-    let table = TableReader::new(&ipc.schema(), path)?;
-    Ok((table, ipc))
-}
-
-fn read_into<'p>(path: &'p Path) -> Result<TableReader<'p>> {
-    let (mut table, ipc) = reader(path)?;
+    let mut table = TableReader::of(target, &ipc.schema(), path)?;
     for batch in ipc {
         table.push(&batch.map_err(arrow_error(path))?)?;
     }
@@ -67,13 +63,13 @@ fn read_into<'p>(path: &'p Path) -> Result<TableReader<'p>> {
 
 /// Reads a table from an Arrow IPC file.
 pub fn read(path: impl AsRef<Path>) -> Result<Table> {
-    read_into(path.as_ref())?.finish()
+    read_into(path.as_ref(), Target::Table)?.finish()
 }
 
 /// Reads a master from an Arrow IPC file written by [`write_master`] (or any file holding
 /// a master's table; without priority metadata the default priority applies).
 pub fn read_master(path: impl AsRef<Path>) -> Result<SecurityMaster> {
-    read_into(path.as_ref())?.finish_master()
+    read_into(path.as_ref(), Target::Master)?.finish_master()
 }
 
 /// The Arrow schema of an IPC file, without reading its batches.

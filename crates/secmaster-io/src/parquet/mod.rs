@@ -23,7 +23,7 @@ use parquet::file::properties::{EnabledStatistics, WriterProperties};
 use parquet::schema::types::ColumnPath;
 use secmaster_core::{Column, SecurityMaster, Table, ValueType};
 
-use crate::arrow::{TableReader, to_arrow_schema, to_record_batch};
+use crate::arrow::{TableReader, Target, to_arrow_schema, to_record_batch};
 use crate::schema::TableSchema;
 use crate::{Error, Result, atomic};
 
@@ -279,16 +279,17 @@ pub(crate) fn builder(path: &Path) -> Result<ParquetRecordBatchReaderBuilder<Fil
     ParquetRecordBatchReaderBuilder::try_new(atomic::open(path)?).map_err(parquet_error(path))
 }
 
-fn read_into(path: &Path) -> Result<TableReader<'_>> {
-    read_from(builder(path)?, path)
+fn read_into(path: &Path, target: Target) -> Result<TableReader<'_>> {
+    read_from(builder(path)?, path, target)
 }
 
-/// Reads every batch `builder` yields into a table reader; `path` names the file in errors.
+/// Reads every batch `builder` yields as `target`; `path` names the file in errors.
 fn read_from<R: parquet::file::reader::ChunkReader + 'static>(
     builder: ParquetRecordBatchReaderBuilder<R>,
     path: &Path,
+    target: Target,
 ) -> Result<TableReader<'_>> {
-    let mut table = TableReader::new(builder.schema(), path)?;
+    let mut table = TableReader::of(target, builder.schema(), path)?;
     for batch in builder.build().map_err(parquet_error(path))? {
         let batch = batch.map_err(|source| Error::Arrow {
             path: path.to_path_buf(),
@@ -303,18 +304,18 @@ fn read_from<R: parquet::file::reader::ChunkReader + 'static>(
 pub(crate) fn read_bytes(bytes: Vec<u8>, path: &Path) -> Result<Table> {
     let builder = ParquetRecordBatchReaderBuilder::try_new(bytes::Bytes::from(bytes))
         .map_err(parquet_error(path))?;
-    read_from(builder, path)?.finish()
+    read_from(builder, path, Target::Table)?.finish()
 }
 
 /// Reads a table from a Parquet file.
 pub fn read(path: impl AsRef<Path>) -> Result<Table> {
-    read_into(path.as_ref())?.finish()
+    read_into(path.as_ref(), Target::Table)?.finish()
 }
 
 /// Reads a master from a Parquet file written by [`write_master`] (or any file holding a
 /// master's table; without priority metadata the default priority applies).
 pub fn read_master(path: impl AsRef<Path>) -> Result<SecurityMaster> {
-    read_into(path.as_ref())?.finish_master()
+    read_into(path.as_ref(), Target::Master)?.finish_master()
 }
 
 /// The Arrow schema of a Parquet file, from its footer.
@@ -364,7 +365,7 @@ mod layout_tests {
 
     fn read_back(file: &bytes::Bytes) -> SecurityMaster {
         let builder = ParquetRecordBatchReaderBuilder::try_new(file.clone()).unwrap();
-        read_from(builder, Path::new(PATH))
+        read_from(builder, Path::new(PATH), Target::Master)
             .unwrap()
             .finish_master()
             .unwrap()
