@@ -519,7 +519,9 @@ impl<'a> ColumnRuns<'a> {
             sizes.1 += spec.uncompressed_size as u64;
             locations.push(PageLocation {
                 offset: spec.offset as i64,
-                compressed_page_size: spec.compressed_size as i32,
+                compressed_page_size: i32::try_from(spec.compressed_size).map_err(|_| {
+                    ParquetError::General("a page of over 2 GiB (text values too long)".into())
+                })?,
                 first_row_index: first_row,
             });
             first_row += rows as i64;
