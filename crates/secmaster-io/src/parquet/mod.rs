@@ -58,7 +58,7 @@ type Encoded = Result<Vec<(usize, ArrowColumnChunk)>, ParquetError>;
 
 /// The properties of a table's file: zstd, and statistics (min and max per row group and
 /// page) for every column but text ones; parquet's defaults otherwise. A master's file
-/// ([`runs`]) has the same statistics per row group, and none per page.
+/// ([`runs`]) has the same statistics, per row group and per page.
 ///
 /// A table is ordered by security, so each row group and page of a text column spans
 /// nearly all its values (tickers, names, sectors) and its min and max would let a reader
@@ -402,22 +402,41 @@ mod layout_tests {
             prop_assert_eq!(groups, pages.div_ceil(group_pages));
         }
 
-        /// The statistics are those parquet's own writer gives the same table.
+        /// The statistics, per column chunk and per page (the column index), are those
+        /// parquet's own writer gives the same table cut into the same pages and row groups.
         #[test]
-        fn statistics_are_parquets(master in wide_master(40)) {
-            let ours = SerializedFileReader::new(write_in(&master, Layout::DEFAULT)).unwrap();
-            let mut theirs = Vec::new();
+        fn statistics_are_parquets(master in wide_master(40), layout in layouts()) {
+            let read = |file: Vec<u8>| {
+                let with_index = parquet::file::serialized_reader::ReadOptionsBuilder::new()
+                    .with_page_index()
+                    .build();
+                SerializedFileReader::new_with_options(bytes::Bytes::from(file), with_index)
+                    .unwrap()
+            };
+            let ours = read(write_in(&master, layout).to_vec());
+            let pages = master.num_rows().div_ceil(layout.page_rows);
+            let group_pages = match pages < 2 * layout.group_pages {
+                true => pages.div_ceil(2).max(1),
+                false => layout.group_pages,
+            };
             let batch = crate::arrow::master_to_record_batch(&master);
-            let props = table_properties(&batch.schema());
+            let props = table_properties(&batch.schema())
+                .into_builder()
+                .set_data_page_row_count_limit(layout.page_rows)
+                .set_write_batch_size(layout.page_rows)
+                .set_max_row_group_row_count(Some(layout.page_rows * group_pages))
+                .build();
+            let mut theirs = Vec::new();
             let mut writer = ArrowWriter::try_new(&mut theirs, batch.schema(), Some(props)).unwrap();
             writer.write(&batch).unwrap();
             writer.close().unwrap();
-            let theirs = SerializedFileReader::new(bytes::Bytes::from(theirs)).unwrap();
-            prop_assert_eq!(ours.metadata().num_row_groups(), theirs.metadata().num_row_groups());
-            for g in 0..ours.metadata().num_row_groups() {
-                let (a, b) = (ours.metadata().row_group(g), theirs.metadata().row_group(g));
+            let theirs = read(theirs);
+            let (ours, theirs) = (ours.metadata(), theirs.metadata());
+            prop_assert_eq!(ours.num_row_groups(), theirs.num_row_groups());
+            for g in 0..ours.num_row_groups() {
+                let (a, b) = (ours.row_group(g), theirs.row_group(g));
                 prop_assert_eq!(a.num_rows(), b.num_rows());
-                for (x, y) in a.columns().iter().zip(b.columns()) {
+                for (c, (x, y)) in a.columns().iter().zip(b.columns()).enumerate() {
                     let stats = |c: &parquet::file::metadata::ColumnChunkMetaData| {
                         c.statistics().map(|s| {
                             (s.min_bytes_opt().map(<[u8]>::to_vec), s.max_bytes_opt().map(<[u8]>::to_vec), s.null_count_opt(), s.nan_count_opt(), s.is_min_max_backwards_compatible())
@@ -425,6 +444,11 @@ mod layout_tests {
                     };
                     prop_assert_eq!(stats(x), stats(y), "{}", x.column_path());
                     prop_assert_eq!(x.num_values(), y.num_values());
+                    prop_assert_eq!(x.definition_level_histogram(), y.definition_level_histogram());
+                    let index = |m: &parquet::file::metadata::ParquetMetaData| {
+                        format!("{:?}", m.page_index_for_row_group(g).column_index(c))
+                    };
+                    prop_assert_eq!(index(ours), index(theirs), "{} of group {}", x.column_path(), g);
                 }
             }
         }

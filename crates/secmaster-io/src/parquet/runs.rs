@@ -12,8 +12,9 @@
 //!   `RLE_DICTIONARY` indices, both in the RLE / bit-packing hybrid, compressed with zstd;
 //! - booleans are not dictionary-encoded: PLAIN bits; a column with no value in a row group
 //!   has PLAIN pages of levels only;
-//! - per column chunk: parquet's statistics (min, max, null and NaN counts) for all but
-//!   text columns (see [`super::table_properties`]), and an offset index.
+//! - per column chunk and per page (the column index): parquet's statistics (min, max, null
+//!   and NaN counts) for all but text columns (see [`super::table_properties`]); and an
+//!   offset index.
 //!
 //! Row groups are encoded on every core, a whole row group each, and appended in order
 //! through parquet's file writer, which writes the footer and the Arrow schema.
@@ -25,11 +26,13 @@ use std::sync::Mutex;
 use std::sync::mpsc::SyncSender;
 
 use bytes::Bytes;
-use parquet::basic::{Compression, Encoding, EncodingMask, PageType, ZstdLevel};
+use parquet::basic::{BoundaryOrder, Compression, Encoding, EncodingMask, PageType, ZstdLevel};
 use parquet::column::page::{CompressedPage, Page, PageWriter};
 use parquet::column::writer::ColumnCloseResult;
 use parquet::errors::{ParquetError, Result};
-use parquet::file::metadata::{ColumnChunkMetaData, PageEncodingStats};
+use parquet::file::metadata::{
+    ColumnChunkMetaData, ColumnIndexBuilder, LevelHistogram, PageEncodingStats,
+};
 use parquet::file::page_index::offset_index::{OffsetIndexMetaData, PageLocation};
 use parquet::file::statistics::{Statistics, ValueStatistics};
 use parquet::file::writer::{SerializedFileWriter, SerializedPageWriter, TrackedWrite};
@@ -456,6 +459,14 @@ impl<'a> ColumnRuns<'a> {
                 count: 1,
             });
         }
+        // Page statistics for the column index, as parquet's writer gives them; none for
+        // text columns (see [`super::table_properties`]).
+        let mut index = (!matches!(self.values, Values::Text(_)))
+            .then(|| ColumnIndexBuilder::new(descr.physical_type()));
+        let floats = matches!(self.values, Values::Float(_));
+        let (mut ascending, mut descending) = (true, true);
+        let mut last_page: Option<(Stat, Stat)> = None;
+        let mut chunk = Tally::default();
         let mut locations = Vec::with_capacity(self.pages.len());
         let mut runs = self.runs.iter().copied();
         let mut carried: Option<(u32, u32)> = None;
@@ -469,6 +480,7 @@ impl<'a> ColumnRuns<'a> {
             };
             let mut plain = Vec::new();
             let mut bits = Bits::default();
+            let mut tally = Tally::default();
             let mut left = rows as u32;
             while left > 0 {
                 let (n, i) = carried
@@ -481,6 +493,11 @@ impl<'a> ColumnRuns<'a> {
                 }
                 left -= k;
                 def.put(u32::from(i != NULL), k);
+                match self.stat(i) {
+                    _ if i == NULL => tally.nulls += u64::from(k),
+                    Some(stat) => tally.add(stat, u64::from(k)),
+                    None => {}
+                }
                 if i != NULL {
                     match mode {
                         Mode::Dictionary(_) => values.put(i, k),
@@ -525,19 +542,44 @@ impl<'a> ColumnRuns<'a> {
                 first_row_index: first_row,
             });
             first_row += rows as i64;
+            if let Some(index) = &mut index {
+                let levels = vec![
+                    tally.nulls as i64,
+                    i64::from(rows as u32) - tally.nulls as i64,
+                ];
+                index.append_histograms(&None, &Some(LevelHistogram::from(levels)));
+                let nans = floats.then_some(tally.nans as i64);
+                match tally.min_max {
+                    None => index.append(true, Vec::new(), Vec::new(), tally.nulls as i64, nans),
+                    Some((min, max)) => {
+                        if let Some((last_min, last_max)) = last_page {
+                            ascending &= !(last_min.after(min) || last_max.after(max));
+                            descending &= !(min.after(last_min) || max.after(last_max));
+                        }
+                        last_page = Some((min, max));
+                        index.append(false, min.bytes(), max.bytes(), tally.nulls as i64, nans);
+                    }
+                }
+            }
+            chunk.merge(&tally);
         }
+        let column_index = match index {
+            Some(mut index) => {
+                index.set_boundary_order(match (ascending, descending) {
+                    (true, _) => BoundaryOrder::ASCENDING,
+                    (false, true) => BoundaryOrder::DESCENDING,
+                    (false, false) => BoundaryOrder::UNORDERED,
+                });
+                Some(index.build()?)
+            }
+            None => None,
+        };
         writer.close()?;
         encoding_stats.push(PageEncodingStats {
             page_type: PageType::DATA_PAGE,
             encoding,
             count: locations.len() as i32,
         });
-        let nulls: u64 = self
-            .runs
-            .iter()
-            .filter(|&&(_, i)| i == NULL)
-            .map(|&(n, _)| u64::from(n))
-            .sum();
         let mut metadata = ColumnChunkMetaData::builder(descr.clone())
             .set_compression(Compression::ZSTD(
                 ZstdLevel::try_new(ZSTD_LEVEL).expect("a valid zstd level"),
@@ -551,15 +593,18 @@ impl<'a> ColumnRuns<'a> {
             .set_num_values(first_row)
             .set_data_page_offset(locations.first().map_or(0, |l| l.offset))
             .set_dictionary_page_offset(dictionary_offset);
-        if let Some(statistics) = self.statistics(descr, nulls) {
-            metadata = metadata.set_statistics(statistics);
+        if let Some(statistics) = self.statistics(descr, &chunk) {
+            let levels = vec![chunk.nulls as i64, first_row - chunk.nulls as i64];
+            metadata = metadata
+                .set_statistics(statistics)
+                .set_definition_level_histogram(Some(LevelHistogram::from(levels)));
         }
         let close = ColumnCloseResult {
             bytes_written: sink.bytes_written() as u64,
             rows_written: first_row as u64,
             metadata: metadata.build()?,
             bloom_filter: None,
-            column_index: None,
+            column_index,
             offset_index: Some(OffsetIndexMetaData {
                 page_locations: locations,
                 unencoded_byte_array_data_bytes: None,
@@ -609,62 +654,137 @@ impl Values<'_> {
 }
 
 impl ColumnRuns<'_> {
-    /// The column chunk's statistics as parquet's writer makes them: min and max (floats in
-    /// IEEE 754 total order, NaN only when every value is NaN), the null count, and for
-    /// floats the NaN count; none for text columns (see [`super::table_properties`]).
-    fn statistics(&self, descr: &ColumnDescPtr, nulls: u64) -> Option<Statistics> {
+    /// The column chunk's statistics as parquet's writer makes them, from its tally: min
+    /// and max, the null count, and for floats the NaN count (when the chunk has values);
+    /// none for text columns (see [`super::table_properties`]).
+    fn statistics(&self, descr: &ColumnDescPtr, chunk: &Tally) -> Option<Statistics> {
         let signed = descr.sort_order().is_signed();
+        let nulls = Some(chunk.nulls);
         // (parquet's bound on the value type is private: a macro stands in for a function.)
         macro_rules! of {
-            ($min_max:expr) => {{
-                let (min, max) = $min_max.unzip();
-                ValueStatistics::new(min, max, None, Some(nulls), false)
-                    .with_backwards_compatible_min_max(signed)
-                    .into()
+            ($variant:ident, $ty:ty) => {{
+                let typed = |s: Stat| match s {
+                    Stat::$variant(x) => x,
+                    _ => unreachable!("a column's statistics are of its type"),
+                };
+                let (min, max) = chunk.min_max.map(|(lo, hi)| (typed(lo), typed(hi))).unzip();
+                let statistics: ValueStatistics<$ty> =
+                    ValueStatistics::new(min, max, None, nulls, false)
+                        .with_backwards_compatible_min_max(signed);
+                statistics
             }};
         }
-        fn min_max<T: Copy>(
-            values: impl Iterator<Item = T>,
-            cmp: impl Fn(&T, &T) -> std::cmp::Ordering,
-        ) -> Option<(T, T)> {
-            values.fold(None, |acc, v| match acc {
-                None => Some((v, v)),
-                Some((lo, hi)) => {
-                    Some((std::cmp::min_by(lo, v, &cmp), std::cmp::max_by(hi, v, &cmp)))
-                }
-            })
-        }
         Some(match &self.values {
-            Values::Int(d) => of!(min_max(d.values.iter().copied(), i64::cmp)),
-            Values::Date(d) => of!(min_max(d.values.iter().copied(), i32::cmp)),
-            Values::Float(d) => {
-                let floats = || d.values.iter().map(|&b| f64::from_bits(b));
-                let numbers = min_max(floats().filter(|x| !x.is_nan()), f64::total_cmp);
-                let min_max = numbers.or_else(|| min_max(floats(), f64::total_cmp));
-                let nans = self
-                    .runs
-                    .iter()
-                    .filter(|&&(_, i)| i != NULL && f64::from_bits(d.values[i as usize]).is_nan())
-                    .map(|&(n, _)| u64::from(n))
-                    .sum::<u64>();
-                let values = !d.values.is_empty();
-                let statistics: ValueStatistics<f64> = ValueStatistics::new(
-                    min_max.map(|m| m.0),
-                    min_max.map(|m| m.1),
-                    None,
-                    Some(nulls),
-                    false,
-                )
-                .with_backwards_compatible_min_max(signed);
-                statistics.with_nan_count(values.then_some(nans)).into()
+            Values::Int(_) => of!(Int, i64).into(),
+            Values::Date(_) => of!(Date, i32).into(),
+            Values::Float(_) => {
+                let nans = chunk.min_max.is_some().then_some(chunk.nans);
+                of!(Float, f64).with_nan_count(nans).into()
             }
-            Values::Bool => {
-                let seen = self.runs.iter().filter(|&&(_, i)| i != NULL);
-                of!(min_max(seen.map(|&(_, i)| i == 1), bool::cmp))
-            }
+            Values::Bool => of!(Bool, bool).into(),
             Values::Text(_) => return None,
-            Values::Null => of!(None::<(i32, i32)>),
+            Values::Null => of!(Date, i32).into(),
         })
+    }
+
+    /// Value `i` of the column as statistics compare it; `None` for text (no statistics).
+    fn stat(&self, i: u32) -> Option<Stat> {
+        let i = i as usize;
+        Some(match &self.values {
+            Values::Int(d) => Stat::Int(*d.values.get(i)?),
+            Values::Date(d) => Stat::Date(*d.values.get(i)?),
+            Values::Float(d) => Stat::Float(f64::from_bits(*d.values.get(i)?)),
+            Values::Bool => Stat::Bool(i == 1),
+            Values::Text(_) | Values::Null => return None,
+        })
+    }
+}
+
+/// A value as statistics order it: signed integers, floats in IEEE 754 total order.
+#[derive(Debug, Clone, Copy)]
+enum Stat {
+    Int(i64),
+    Date(i32),
+    Float(f64),
+    Bool(bool),
+}
+
+impl Stat {
+    /// Whether `self` comes after `other`.
+    fn after(self, other: Stat) -> bool {
+        let order = match (self, other) {
+            (Stat::Int(a), Stat::Int(b)) => a.cmp(&b),
+            (Stat::Date(a), Stat::Date(b)) => a.cmp(&b),
+            (Stat::Float(a), Stat::Float(b)) => a.total_cmp(&b),
+            (Stat::Bool(a), Stat::Bool(b)) => a.cmp(&b),
+            _ => unreachable!("a column's values are of one type"),
+        };
+        order == std::cmp::Ordering::Greater
+    }
+
+    fn is_nan(self) -> bool {
+        matches!(self, Stat::Float(x) if x.is_nan())
+    }
+
+    /// PLAIN, as statistics hold it.
+    fn bytes(self) -> Vec<u8> {
+        match self {
+            Stat::Int(x) => x.to_le_bytes().to_vec(),
+            Stat::Date(x) => x.to_le_bytes().to_vec(),
+            Stat::Float(x) => x.to_le_bytes().to_vec(),
+            Stat::Bool(x) => vec![u8::from(x)],
+        }
+    }
+}
+
+/// What statistics keep of a page's or a column chunk's cells: nulls, NaNs, and the least
+/// and greatest value, a NaN only while nothing else has been seen (parquet's rule).
+#[derive(Debug, Default, Clone, Copy)]
+struct Tally {
+    nulls: u64,
+    nans: u64,
+    min_max: Option<(Stat, Stat)>,
+}
+
+impl Tally {
+    /// `n` cells of `stat`.
+    fn add(&mut self, stat: Stat, n: u64) {
+        if stat.is_nan() {
+            self.nans += n;
+        }
+        self.widen(stat, stat);
+    }
+
+    fn widen(&mut self, min: Stat, max: Stat) {
+        // A NaN gives way to any number and is never taken over one.
+        let take = |new: Stat, current: Stat, better: bool| match (new.is_nan(), current.is_nan()) {
+            (true, false) => false,
+            (false, true) => true,
+            _ => better,
+        };
+        self.min_max = Some(match self.min_max {
+            None => (min, max),
+            Some((lo, hi)) => (
+                if take(min, lo, lo.after(min)) {
+                    min
+                } else {
+                    lo
+                },
+                if take(max, hi, max.after(hi)) {
+                    max
+                } else {
+                    hi
+                },
+            ),
+        });
+    }
+
+    fn merge(&mut self, page: &Tally) {
+        self.nulls += page.nulls;
+        self.nans += page.nans;
+        if let Some((min, max)) = page.min_max {
+            self.widen(min, max);
+        }
     }
 }
 
