@@ -4,7 +4,7 @@ use std::collections::{BTreeMap, HashMap};
 
 use proptest::prelude::*;
 use secmaster_core::strategy::{conflicting_trail, small_trail};
-use secmaster_core::{Error, Fact, Options, SecurityMaster, Table, Value, ValueType};
+use secmaster_core::{Error, Fact, FromRows, Options, SecurityMaster, Table, Value, ValueType};
 
 use crate::{check, date, facts};
 
@@ -291,6 +291,37 @@ fn from_table_rejects_what_is_not_a_master() {
         err(&no_keys, Options::default()),
         "table is not a security master: column 1 is `effective_start_date` of type date, \
          expected `security_id` of type int"
+    );
+}
+
+/// Rows pushed one at a time give what `from_table` gives, and a row of the wrong width
+/// or a last row with an end is refused, naming the row.
+#[test]
+fn rows_pushed_one_at_a_time_make_the_same_master() {
+    let master = SecurityMaster::build(secmaster_core::sample::trail()).unwrap();
+    let table = master.table();
+    let mut rows = FromRows::new(table.columns(), master.options().clone()).unwrap();
+    for row in table.rows() {
+        rows.push(row).unwrap();
+    }
+    assert_eq!(rows.finish().unwrap(), master);
+
+    let mut rows = FromRows::new(table.columns(), master.options().clone()).unwrap();
+    rows.push(table.row(0)).unwrap();
+    let err = rows.push(&table.row(1)[..3]).unwrap_err().to_string();
+    assert_eq!(
+        err,
+        format!(
+            "table is not a security master: row 2 has 3 cells, expected {}",
+            table.columns().len()
+        )
+    );
+    let mut rows = FromRows::new(table.columns(), master.options().clone()).unwrap();
+    rows.push(table.row(0)).unwrap();
+    let err = rows.finish().unwrap_err().to_string();
+    assert!(
+        err.ends_with("row 1 is the last of security 1 but has an end date"),
+        "{err}"
     );
 }
 
