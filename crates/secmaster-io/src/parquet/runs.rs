@@ -33,6 +33,7 @@ use parquet::errors::{ParquetError, Result};
 use parquet::file::metadata::{
     ColumnChunkMetaData, ColumnIndexBuilder, LevelHistogram, PageEncodingStats,
 };
+use parquet::file::page_index::column_index::ColumnIndexMetaData;
 use parquet::file::page_index::offset_index::{OffsetIndexMetaData, PageLocation};
 use parquet::file::statistics::{Statistics, ValueStatistics};
 use parquet::file::writer::{SerializedFileWriter, SerializedPageWriter, TrackedWrite};
@@ -459,70 +460,16 @@ impl<'a> ColumnRuns<'a> {
                 count: 1,
             });
         }
-        // Page statistics for the column index, as parquet's writer gives them; none for
-        // text columns (see [`super::table_properties`]).
-        let mut index = (!matches!(self.values, Values::Text(_)))
-            .then(|| ColumnIndexBuilder::new(descr.physical_type()));
-        let floats = matches!(self.values, Values::Float(_));
-        let (mut ascending, mut descending) = (true, true);
-        let mut last_page: Option<(Stat, Stat)> = None;
+        let mut index = PageIndex::new(&self.values, descr);
         let mut chunk = Tally::default();
         let mut locations = Vec::with_capacity(self.pages.len());
-        let mut runs = self.runs.iter().copied();
-        let mut carried: Option<(u32, u32)> = None;
+        let mut runs = Cut {
+            runs: self.runs.iter(),
+            carried: None,
+        };
         let mut first_row = 0;
-        let mut buf = Vec::new();
         for &rows in &self.pages {
-            let mut def = Hybrid::new(1);
-            let mut values = match mode {
-                Mode::Dictionary(width) => Hybrid::new(width),
-                _ => Hybrid::new(0),
-            };
-            let mut plain = Vec::new();
-            let mut bits = Bits::default();
-            let mut tally = Tally::default();
-            let mut left = rows as u32;
-            while left > 0 {
-                let (n, i) = carried
-                    .take()
-                    .or_else(|| runs.next())
-                    .expect("the runs cover every row of the pages");
-                let k = n.min(left);
-                if n > k {
-                    carried = Some((n - k, i));
-                }
-                left -= k;
-                def.put(u32::from(i != NULL), k);
-                match self.stat(i) {
-                    _ if i == NULL => tally.nulls += u64::from(k),
-                    Some(stat) => tally.add(stat, u64::from(k)),
-                    None => {}
-                }
-                if i != NULL {
-                    match mode {
-                        Mode::Dictionary(_) => values.put(i, k),
-                        Mode::Plain => self.values.put_plain(&mut plain, i, k),
-                        Mode::Bits => bits.put(i == 1, k),
-                        Mode::Levels => unreachable!("a column without values has only nulls"),
-                    }
-                }
-            }
-            buf.clear();
-            if levels {
-                let def = def.finish();
-                let len = u32::try_from(def.len()).expect("a page's levels fit");
-                buf.extend_from_slice(&len.to_le_bytes());
-                buf.extend_from_slice(&def);
-            }
-            match mode {
-                Mode::Dictionary(width) => {
-                    buf.push(width);
-                    buf.extend_from_slice(&values.finish());
-                }
-                Mode::Plain => buf.extend_from_slice(&plain),
-                Mode::Bits => buf.extend_from_slice(&bits.finish()),
-                Mode::Levels => {}
-            }
+            let (buf, tally) = self.data_page(&mut runs, rows as u32, mode, levels);
             let page = Page::DataPage {
                 buf: compress(&buf)?,
                 num_values: rows as u32,
@@ -543,37 +490,11 @@ impl<'a> ColumnRuns<'a> {
             });
             first_row += rows as i64;
             if let Some(index) = &mut index {
-                let levels = vec![
-                    tally.nulls as i64,
-                    i64::from(rows as u32) - tally.nulls as i64,
-                ];
-                index.append_histograms(&None, &Some(LevelHistogram::from(levels)));
-                let nans = floats.then_some(tally.nans as i64);
-                match tally.min_max {
-                    None => index.append(true, Vec::new(), Vec::new(), tally.nulls as i64, nans),
-                    Some((min, max)) => {
-                        if let Some((last_min, last_max)) = last_page {
-                            ascending &= !(last_min.after(min) || last_max.after(max));
-                            descending &= !(min.after(last_min) || max.after(last_max));
-                        }
-                        last_page = Some((min, max));
-                        index.append(false, min.bytes(), max.bytes(), tally.nulls as i64, nans);
-                    }
-                }
+                index.add(rows as i64, &tally);
             }
             chunk.merge(&tally);
         }
-        let column_index = match index {
-            Some(mut index) => {
-                index.set_boundary_order(match (ascending, descending) {
-                    (true, _) => BoundaryOrder::ASCENDING,
-                    (false, true) => BoundaryOrder::DESCENDING,
-                    (false, false) => BoundaryOrder::UNORDERED,
-                });
-                Some(index.build()?)
-            }
-            None => None,
-        };
+        let column_index = index.map(PageIndex::finish).transpose()?;
         writer.close()?;
         encoding_stats.push(PageEncodingStats {
             page_type: PageType::DATA_PAGE,
@@ -611,6 +532,141 @@ impl<'a> ColumnRuns<'a> {
             }),
         };
         Ok((Bytes::from(sink.into_inner()?), close))
+    }
+}
+
+impl ColumnRuns<'_> {
+    /// The next data page, of `rows` rows from `runs`, uncompressed: its definition levels
+    /// (when the column has them) and its values as `mode` holds them; and its tally.
+    fn data_page(
+        &self,
+        runs: &mut Cut<'_>,
+        rows: u32,
+        mode: Mode,
+        levels: bool,
+    ) -> (Vec<u8>, Tally) {
+        let mut def = Hybrid::new(1);
+        let mut indices = Hybrid::new(match mode {
+            Mode::Dictionary(width) => width,
+            _ => 0,
+        });
+        let mut plain = Vec::new();
+        let mut bits = Bits::default();
+        let mut tally = Tally::default();
+        let mut left = rows;
+        while left > 0 {
+            let (k, i) = runs.next(left);
+            left -= k;
+            def.put(u32::from(i != NULL), k);
+            if i == NULL {
+                tally.nulls += u64::from(k);
+                continue;
+            }
+            if let Some(stat) = self.stat(i) {
+                tally.add(stat, u64::from(k));
+            }
+            match mode {
+                Mode::Dictionary(_) => indices.put(i, k),
+                Mode::Plain => self.values.put_plain(&mut plain, i, k),
+                Mode::Bits => bits.put(i == 1, k),
+                Mode::Levels => unreachable!("a column without values has only nulls"),
+            }
+        }
+        let mut page = Vec::new();
+        if levels {
+            let def = def.finish();
+            let len = u32::try_from(def.len()).expect("a page's levels fit");
+            page.extend_from_slice(&len.to_le_bytes());
+            page.extend_from_slice(&def);
+        }
+        match mode {
+            Mode::Dictionary(width) => {
+                page.push(width);
+                page.extend_from_slice(&indices.finish());
+            }
+            Mode::Plain => page.extend_from_slice(&plain),
+            Mode::Bits => page.extend_from_slice(&bits.finish()),
+            Mode::Levels => {}
+        }
+        (page, tally)
+    }
+}
+
+/// A column's runs, cut at page ends.
+struct Cut<'r> {
+    runs: std::slice::Iter<'r, (u32, u32)>,
+    /// What is left of a run the last page end cut.
+    carried: Option<(u32, u32)>,
+}
+
+impl Cut<'_> {
+    /// The next piece of a run, of at most `left` rows.
+    fn next(&mut self, left: u32) -> (u32, u32) {
+        let (n, i) = self
+            .carried
+            .take()
+            .or_else(|| self.runs.next().copied())
+            .expect("the runs cover every row of the pages");
+        if n > left {
+            self.carried = Some((n - left, i));
+        }
+        (n.min(left), i)
+    }
+}
+
+/// A column chunk's column index (its pages' statistics) as parquet's writer makes it;
+/// none for text columns (see [`super::table_properties`]).
+struct PageIndex {
+    builder: ColumnIndexBuilder,
+    floats: bool,
+    /// Whether the pages' min and max only rose, or only fell, so far.
+    ascending: bool,
+    descending: bool,
+    /// The last page with a value: its min and max.
+    last: Option<(Stat, Stat)>,
+}
+
+impl PageIndex {
+    fn new(values: &Values<'_>, descr: &ColumnDescPtr) -> Option<PageIndex> {
+        (!matches!(values, Values::Text(_))).then(|| PageIndex {
+            builder: ColumnIndexBuilder::new(descr.physical_type()),
+            floats: matches!(values, Values::Float(_)),
+            ascending: true,
+            descending: true,
+            last: None,
+        })
+    }
+
+    /// The next page, of `rows` rows and this tally.
+    fn add(&mut self, rows: i64, page: &Tally) {
+        let nulls = page.nulls as i64;
+        let levels = LevelHistogram::from(vec![nulls, rows - nulls]);
+        self.builder.append_histograms(&None, &Some(levels));
+        let nans = self.floats.then_some(page.nans as i64);
+        match page.min_max {
+            None => self
+                .builder
+                .append(true, Vec::new(), Vec::new(), nulls, nans),
+            Some((min, max)) => {
+                if let Some((last_min, last_max)) = self.last {
+                    self.ascending &= !(last_min.after(min) || last_max.after(max));
+                    self.descending &= !(min.after(last_min) || max.after(last_max));
+                }
+                self.last = Some((min, max));
+                self.builder
+                    .append(false, min.bytes(), max.bytes(), nulls, nans);
+            }
+        }
+    }
+
+    fn finish(mut self) -> Result<ColumnIndexMetaData> {
+        self.builder
+            .set_boundary_order(match (self.ascending, self.descending) {
+                (true, _) => BoundaryOrder::ASCENDING,
+                (false, true) => BoundaryOrder::DESCENDING,
+                (false, false) => BoundaryOrder::UNORDERED,
+            });
+        self.builder.build()
     }
 }
 
