@@ -27,8 +27,9 @@
 use std::io::{BufRead, BufReader, Write};
 use std::path::{Path, PathBuf};
 
-use secmaster_core::{Column, SecurityMaster, Table, Value, ValueType};
+use secmaster_core::{Column, FromRows, SecurityMaster, Table, Value, ValueType};
 
+use crate::arrow::Target;
 use crate::infer::{Fits, expected};
 use crate::records::{Field, RecordError, Records, push_field};
 use crate::schema::{TableSchema, to_master};
@@ -179,8 +180,12 @@ pub fn read(path: impl AsRef<Path>) -> Result<Table> {
 /// the sidecar (the default one if absent).
 pub fn read_master(path: impl AsRef<Path>) -> Result<SecurityMaster> {
     let path = path.as_ref();
-    let (table, schema) = read_with_schema(path)?;
-    to_master(&table, schema.options(), path)
+    let schema = read_schema(path)?;
+    let file = BufReader::new(atomic::open(path)?);
+    match read_csv(file, schema, path, Target::Master)? {
+        Read::Master(master) => Ok(master),
+        Read::Table(table, schema) => to_master(&table, schema.options(), path),
+    }
 }
 
 pub(crate) fn record_error(path: &Path) -> impl Fn(RecordError) -> Error + '_ {
@@ -204,6 +209,27 @@ pub fn from_reader(
     schema: Option<TableSchema>,
     name: &Path,
 ) -> Result<(Table, TableSchema)> {
+    match read_csv(reader, schema, name, Target::Table)? {
+        Read::Table(table, schema) => Ok((table, schema)),
+        Read::Master(_) => unreachable!("read as a table"),
+    }
+}
+
+/// What [`read_csv`] made of a file.
+enum Read {
+    Table(Table, TableSchema),
+    Master(SecurityMaster),
+}
+
+/// Reads a table CSV as [`from_reader`] does; as a master, when `target` asks for one and
+/// `schema` types the columns, row by row into the master, so a large master is never
+/// whole in memory as rows of values (without a schema, typing needs every row first).
+fn read_csv(
+    reader: impl BufRead,
+    schema: Option<TableSchema>,
+    name: &Path,
+    target: Target,
+) -> Result<Read> {
     let mut records = Records::new(reader, false);
     let mut fields: Vec<Field> = Vec::new();
     let err = record_error(name);
@@ -228,19 +254,52 @@ pub fn from_reader(
     };
     match schema {
         Some(schema) => {
-            let mut rows = Vec::new();
-            while let Some(line) = records.next_record(&mut fields).map_err(&err)? {
+            // A text cell equal to the one above shares its string.
+            let mut above: Vec<Value> = vec![Value::Null; width];
+            let mut next_row = |fields: &mut Vec<Field>| -> Result<Option<Vec<Value>>> {
+                let Some(line) = records.next_record(fields).map_err(&err)? else {
+                    return Ok(None);
+                };
                 if fields.len() != width {
                     return Err(ragged(line, fields.len()));
                 }
                 let mut row = Vec::with_capacity(width);
-                for (f, c) in fields.iter_mut().zip(schema.columns()) {
-                    row.push(typed_cell(f, c, line, name)?);
+                for ((f, c), above) in fields.iter_mut().zip(schema.columns()).zip(&mut above) {
+                    if let Value::Str(text) = above
+                        && (f.quoted || !f.text.is_empty())
+                        && **text == f.text
+                    {
+                        row.push(above.clone());
+                        continue;
+                    }
+                    let value = typed_cell(f, c, line, name)?;
+                    *above = value.clone();
+                    row.push(value);
                 }
-                rows.push(row);
+                Ok(Some(row))
+            };
+            match target {
+                Target::Table => {
+                    let mut rows = Vec::new();
+                    while let Some(row) = next_row(&mut fields)? {
+                        rows.push(row);
+                    }
+                    let table = schema.clone().table(rows, name)?;
+                    Ok(Read::Table(table, schema))
+                }
+                Target::Master => {
+                    let table_error = |source| Error::Table {
+                        path: name.to_path_buf(),
+                        source,
+                    };
+                    let mut master =
+                        FromRows::new(schema.columns(), schema.options()).map_err(table_error)?;
+                    while let Some(row) = next_row(&mut fields)? {
+                        master.push(&row).map_err(table_error)?;
+                    }
+                    master.finish().map(Read::Master).map_err(table_error)
+                }
             }
-            let table = schema.clone().table(rows, name)?;
-            Ok((table, schema))
         }
         None => {
             let mut raw: Vec<(u64, Vec<Field>)> = Vec::new();
@@ -273,7 +332,7 @@ pub fn from_reader(
                 rows.push(row);
             }
             let table = schema.clone().table(rows, name)?;
-            Ok((table, schema))
+            Ok(Read::Table(table, schema))
         }
     }
 }
