@@ -33,7 +33,7 @@ use arrow_schema::{DataType, Field, Schema, SchemaRef, TimeUnit};
 use chrono::{Datelike, NaiveDate};
 use secmaster_core::{Chunk, Chunks, Column, FromRows, SecurityMaster, Table, Value, ValueType};
 
-use crate::schema::{TableSchema, to_master};
+use crate::schema::{TableSchema, table_error};
 use crate::{Error, Location, Result};
 
 /// Schema metadata key holding the number of key columns, e.g. `"3"`.
@@ -419,7 +419,7 @@ impl<'p> TableReader<'p> {
         }
     }
 
-    /// A reader of a table, for [`TableReader::finish`] (or `finish_master`).
+    /// A reader of a table, for [`TableReader::finish`] only.
     pub(crate) fn new(schema: &Schema, path: &'p Path) -> Result<TableReader<'p>> {
         Ok(TableReader {
             schema: from_arrow_schema(schema, path)?,
@@ -482,19 +482,10 @@ impl<'p> TableReader<'p> {
     }
 
     pub(crate) fn finish_master(self) -> Result<SecurityMaster> {
-        let (options, path) = (self.schema.options(), self.path);
         match self.into {
-            Into::Table(rows) => to_master(&self.schema.table(rows, path)?, options, path),
-            Into::Master(master) => master.finish().map_err(table_error(path)),
+            Into::Master(master) => master.finish().map_err(table_error(self.path)),
+            Into::Table(_) => unreachable!("a table's reader makes a table"),
         }
-    }
-}
-
-/// A core error about a table read from `path`.
-fn table_error(path: &Path) -> impl Fn(secmaster_core::Error) -> Error + '_ {
-    move |source| Error::Table {
-        path: path.to_path_buf(),
-        source,
     }
 }
 

@@ -32,7 +32,7 @@ use secmaster_core::{Column, FromRows, SecurityMaster, Table, Value, ValueType};
 use crate::arrow::Target;
 use crate::infer::{Fits, expected};
 use crate::records::{Field, RecordError, Records, push_field};
-use crate::schema::{TableSchema, to_master};
+use crate::schema::{TableSchema, table_error, to_master};
 use crate::text::{format_date, format_float, parse_bool, parse_date, parse_float};
 use crate::{Error, Location, Result, atomic};
 
@@ -288,16 +288,12 @@ fn read_csv(
                     Ok(Read::Table(table, schema))
                 }
                 Target::Master => {
-                    let table_error = |source| Error::Table {
-                        path: name.to_path_buf(),
-                        source,
-                    };
-                    let mut master =
-                        FromRows::new(schema.columns(), schema.options()).map_err(table_error)?;
+                    let mut master = FromRows::new(schema.columns(), schema.options())
+                        .map_err(table_error(name))?;
                     while let Some(row) = next_row(&mut fields)? {
-                        master.push(&row).map_err(table_error)?;
+                        master.push(&row).map_err(table_error(name))?;
                     }
-                    master.finish().map(Read::Master).map_err(table_error)
+                    master.finish().map(Read::Master).map_err(table_error(name))
                 }
             }
         }

@@ -195,19 +195,21 @@ impl TableSchema {
 
     /// Makes the table these rows form under this schema.
     pub(crate) fn table(self, rows: Vec<Vec<secmaster_core::Value>>, path: &Path) -> Result<Table> {
-        Table::new(self.columns, self.key_columns, rows).map_err(|source| Error::Table {
-            path: path.to_path_buf(),
-            source,
-        })
+        Table::new(self.columns, self.key_columns, rows).map_err(table_error(path))
     }
 }
 
 /// Builds a master from a table read from `path`, ordering its columns by `schema`'s priority.
 pub(crate) fn to_master(table: &Table, options: Options, path: &Path) -> Result<SecurityMaster> {
-    SecurityMaster::from_table(table, options).map_err(|source| Error::Table {
+    SecurityMaster::from_table(table, options).map_err(table_error(path))
+}
+
+/// A core error about a table read from `path`.
+pub(crate) fn table_error(path: &Path) -> impl Fn(secmaster_core::Error) -> Error + '_ {
+    move |source| Error::Table {
         path: path.to_path_buf(),
         source,
-    })
+    }
 }
 
 #[cfg(test)]

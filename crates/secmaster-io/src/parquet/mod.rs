@@ -155,7 +155,7 @@ pub(crate) fn encode_batches<W: std::io::Write + Send>(
                         let writers = factory.create_column_writers(groups)?;
                         if writers.len() != columns {
                             return Err(ParquetError::General(
-                                "a nested column in a master's table".to_string(),
+                                "a nested column in a table".to_string(),
                             ));
                         }
                         let mut shares: Vec<Vec<(usize, ArrowColumnWriter)>> =
@@ -371,6 +371,15 @@ mod layout_tests {
             .unwrap()
     }
 
+    /// The pages of a row group of a table of `pages` pages: two halves when the table
+    /// has fewer than two full row groups.
+    fn group_pages(pages: usize, layout: Layout) -> usize {
+        match pages < 2 * layout.group_pages {
+            true => pages.div_ceil(2).max(1),
+            false => layout.group_pages,
+        }
+    }
+
     fn layouts() -> impl Strategy<Value = Layout> {
         (
             1usize..5,
@@ -395,11 +404,7 @@ mod layout_tests {
             prop_assert_eq!(read_back(&file), master.clone());
             let groups = SerializedFileReader::new(file).unwrap().metadata().num_row_groups();
             let pages = master.num_rows().div_ceil(layout.page_rows);
-            let group_pages = match pages < 2 * layout.group_pages {
-                true => pages.div_ceil(2).max(1),
-                false => layout.group_pages,
-            };
-            prop_assert_eq!(groups, pages.div_ceil(group_pages));
+            prop_assert_eq!(groups, pages.div_ceil(group_pages(pages, layout)));
         }
 
         /// The statistics, per column chunk and per page (the column index), are those
@@ -415,10 +420,7 @@ mod layout_tests {
             };
             let ours = read(write_in(&master, layout).to_vec());
             let pages = master.num_rows().div_ceil(layout.page_rows);
-            let group_pages = match pages < 2 * layout.group_pages {
-                true => pages.div_ceil(2).max(1),
-                false => layout.group_pages,
-            };
+            let group_pages = group_pages(pages, layout);
             let batch = crate::arrow::master_to_record_batch(&master);
             let props = table_properties(&batch.schema())
                 .into_builder()

@@ -186,13 +186,11 @@ fn encode_group(
                 column.value(n, value);
             }
         }
-        for column in &mut runs {
-            column.pages.push(page.num_rows());
-        }
     }
+    let page_rows: Vec<usize> = pages.iter().map(Chunk::num_rows).collect();
     runs.into_iter()
         .zip(columns)
-        .map(|(column, descr)| column.encode(descr, zstd))
+        .map(|(column, descr)| column.encode(descr, &page_rows, zstd))
         .collect()
 }
 
@@ -340,8 +338,6 @@ struct ColumnRuns<'a> {
     values: Values<'a>,
     /// Consecutive cells as `(rows, index)`, [`NULL`] for null cells; neighbours differ.
     runs: Vec<(u32, u32)>,
-    /// The rows of each page.
-    pages: Vec<usize>,
 }
 
 impl<'a> ColumnRuns<'a> {
@@ -356,7 +352,6 @@ impl<'a> ColumnRuns<'a> {
                 None => Values::Null,
             },
             runs: Vec::new(),
-            pages: Vec::new(),
         }
     }
 
@@ -403,10 +398,12 @@ impl<'a> ColumnRuns<'a> {
         self.push(n, i);
     }
 
-    /// The column chunk: its bytes (dictionary page, data pages) and its metadata.
+    /// The column chunk, in pages of `page_rows` rows: its bytes (dictionary page, data
+    /// pages) and its metadata.
     fn encode(
         self,
         descr: &ColumnDescPtr,
+        page_rows: &[usize],
         zstd: &mut zstd::bulk::Compressor<'_>,
     ) -> Result<(Bytes, ColumnCloseResult)> {
         let (entries, full) = match &self.values {
@@ -462,13 +459,13 @@ impl<'a> ColumnRuns<'a> {
         }
         let mut index = PageIndex::new(&self.values, descr);
         let mut chunk = Tally::default();
-        let mut locations = Vec::with_capacity(self.pages.len());
+        let mut locations = Vec::with_capacity(page_rows.len());
         let mut runs = Cut {
             runs: self.runs.iter(),
             carried: None,
         };
         let mut first_row = 0;
-        for &rows in &self.pages {
+        for &rows in page_rows {
             let (buf, tally) = self.data_page(&mut runs, rows as u32, mode, levels);
             let page = Page::DataPage {
                 buf: compress(&buf)?,
