@@ -8,6 +8,7 @@ mod examples;
 mod facts;
 mod generate;
 mod help;
+mod readme;
 mod store;
 
 use std::path::{Path, PathBuf};
