@@ -5,7 +5,7 @@
 use std::path::{Path, PathBuf};
 
 use chrono::NaiveDate;
-use chrono::format::{Item, StrftimeItems};
+use std::fmt::Write as _;
 
 use crate::args::{self, Cli, Command, Dialect, Format, KnownAt, ReportFormat};
 use crate::error::Usage;
@@ -388,9 +388,15 @@ fn display(a: &args::DisplayArgs, env: &Env) -> Result<Display, Usage> {
         None | Some("iso") => None,
         Some("us") => Some("%m/%d/%y".to_string()),
         Some(pattern) => {
-            if StrftimeItems::new(pattern).any(|i| matches!(i, Item::Error)) {
+            // A pattern is checked by formatting a day with it: besides malformed items, a
+            // time or zone item (`%H`, `%s`, `%.3f`, `%z`) has nothing to format in a date,
+            // and chrono reports that only when the text is written.
+            let mut probe = String::new();
+            let day = NaiveDate::from_ymd_opt(2024, 3, 22).expect("a valid day");
+            if write!(probe, "{}", day.format(pattern)).is_err() {
                 return Err(Usage::new(format!(
-                    "--date-format `{pattern}` is not a strftime pattern; use iso, us or e.g. %d.%m.%Y"
+                    "--date-format `{pattern}` is not a strftime pattern of a date (no time or \
+                     zone fields); use iso, us or e.g. %d.%m.%Y"
                 )));
             }
             Some(pattern.to_string())
@@ -514,6 +520,36 @@ mod tests {
             pipe,
         );
         assert_eq!(explicit.format, Format::Arrow);
+    }
+
+    #[test]
+    fn date_formats_with_time_or_zone_fields_are_usage_errors() {
+        for pattern in ["%H", "%s", "%.3f", "%z", "%Z", "%Y-%m-%d %H:%M", "%Q"] {
+            for args in [
+                &["--date-format", pattern][..],
+                &["build", "f.csv", "--date-format", pattern],
+                &[
+                    "history",
+                    "s.store",
+                    "--security",
+                    "1",
+                    "--date-format",
+                    pattern,
+                ],
+            ] {
+                let Err(e) = plan(args, Env::default()) else {
+                    panic!("{args:?} was accepted");
+                };
+                assert!(e.to_string().contains("not a strftime pattern"), "{e}");
+            }
+        }
+        let Ok(Plan::Build(b)) = plan(
+            &["build", "f.csv", "--date-format", "%d.%m.%Y"],
+            Env::default(),
+        ) else {
+            panic!()
+        };
+        assert_eq!(b.output.display.date_format.as_deref(), Some("%d.%m.%Y"));
     }
 
     #[test]

@@ -84,8 +84,9 @@ fn blocks(widths: &[usize], keys: usize, limit: Option<usize>) -> Vec<Vec<usize>
     let mut out = Vec::new();
     let mut block: Vec<usize> = Vec::new();
     for i in 0..widths.len() {
-        // Every block takes at least one column beyond its anchors, however wide.
-        let base = if out.is_empty() { 0 } else { anchors.len() };
+        // Every block takes at least one column beyond its anchors, however wide; the
+        // first block holds the anchors themselves, so it may not close before them.
+        let base = anchors.len();
         let mut candidate = block.clone();
         candidate.push(i);
         if block.len() > base && span(&candidate) > limit {
@@ -154,6 +155,31 @@ mod tests {
             assert!(h.starts_with("security_id  effective_start_date"), "{h}");
         }
         assert!(text.contains("market_cap"));
+    }
+
+    #[test]
+    fn folds_to_a_narrow_width_showing_each_column_once() {
+        for width in [10, 30, 40] {
+            let text = render(&display(Some(width), 0, None));
+            let mut seen: Vec<&str> = Vec::new();
+            for block in text.split("\n\n") {
+                let header: Vec<&str> = block.lines().next().unwrap().split_whitespace().collect();
+                // Every block starts with the row identity, and names a column once.
+                assert_eq!(
+                    header[..2],
+                    ["security_id", "effective_start_date"],
+                    "{text}"
+                );
+                let mut unique = header.clone();
+                unique.sort_unstable();
+                unique.dedup();
+                assert_eq!(unique.len(), header.len(), "width {width}:\n{text}");
+                seen.extend(&header[if seen.is_empty() { 0 } else { 2 }..]);
+            }
+            let table = SecurityMaster::build(sample::trail()).unwrap().table();
+            let names: Vec<&str> = table.columns().iter().map(|c| c.name()).collect();
+            assert_eq!(seen, names, "width {width}:\n{text}");
+        }
     }
 
     #[test]
