@@ -61,7 +61,9 @@ pub struct ReadOptions {
 impl ReadOptions {
     /// Reads dates in a chrono `strftime` layout such as `%d.%m.%Y`, instead of detecting
     /// ISO or `MM/DD/YY` from the first record. `%Y-%m-%d` and `%m/%d/%y` are the two that
-    /// detection picks.
+    /// detection picks; the latter reads two-digit years as the prototype (Python's `%y`)
+    /// did, 00–68 as 20yy and 69–99 as 19yy. Other layouts with `%y` follow chrono, which
+    /// pivots at 70.
     pub fn with_date_format(mut self, format: impl Into<String>) -> ReadOptions {
         self.date_format = Some(format.into());
         self
@@ -258,6 +260,7 @@ impl DateFormat {
         if let Some(f) = options.date_format() {
             return Some(match f {
                 "%Y-%m-%d" => DateFormat::Iso,
+                "%m/%d/%y" => DateFormat::MonthDayYear,
                 other => DateFormat::Custom(other.to_string()),
             });
         }
@@ -274,9 +277,20 @@ impl DateFormat {
         match self {
             DateFormat::Iso => parse_date(s),
             DateFormat::MonthDayYear => {
-                let ok = s.len() == 8 && s.as_bytes()[2] == b'/' && s.as_bytes()[5] == b'/';
-                ok.then(|| NaiveDate::parse_from_str(s, "%m/%d/%y").ok())
-                    .flatten()
+                // Two-digit years pivot as Python's `%y` does, which the prototype used:
+                // 00–68 are 20yy, 69–99 are 19yy (chrono's `%y` pivots at 70).
+                let b = s.as_bytes();
+                if b.len() != 8 || b[2] != b'/' || b[5] != b'/' {
+                    return None;
+                }
+                let two = |i: usize| -> Option<u32> {
+                    let (hi, lo) = (b[i], b[i + 1]);
+                    (hi.is_ascii_digit() && lo.is_ascii_digit())
+                        .then(|| u32::from(hi - b'0') * 10 + u32::from(lo - b'0'))
+                };
+                let (month, day, year) = (two(0)?, two(3)?, two(6)?);
+                let year = if year <= 68 { 2000 + year } else { 1900 + year };
+                NaiveDate::from_ymd_opt(year as i32, month, day)
             }
             DateFormat::Custom(f) => NaiveDate::parse_from_str(s, f).ok(),
         }

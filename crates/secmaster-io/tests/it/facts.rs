@@ -175,3 +175,42 @@ fn a_large_file_streams() {
     assert_eq!(facts[1].value(), &Value::from("000"));
     assert_eq!(facts[0].value(), &Value::Float(0.5));
 }
+
+#[test]
+fn two_digit_years_pivot_as_the_prototype_did() {
+    // Python's `%y`, which the prototype used: 00–68 are 20yy, 69–99 are 19yy.
+    let dir = tempfile::tempdir().unwrap();
+    let trail = dir.path().join("trail.csv");
+    std::fs::write(
+        &trail,
+        "\"1\", \"ticker\", \"A\", \"01/01/69\"\n\"1\", \"ticker\", \"B\", \"12/31/68\"\n\
+         \"1\", \"ticker\", \"C\", \"02/29/00\"\n\"1\", \"ticker\", \"D\", \"07/04/99\"\n",
+    )
+    .unwrap();
+    let dates: Vec<String> = facts::read(&trail, &ReadOptions::default())
+        .unwrap()
+        .iter()
+        .map(|f| f.effective_date().to_string())
+        .collect();
+    assert_eq!(
+        dates,
+        ["1969-01-01", "2068-12-31", "2000-02-29", "1999-07-04"]
+    );
+    // The same layout given explicitly reads the same.
+    let explicit = ReadOptions::default().with_date_format("%m/%d/%y");
+    assert_eq!(
+        facts::read(&trail, &explicit).unwrap()[0]
+            .effective_date()
+            .to_string(),
+        "1969-01-01"
+    );
+
+    let held = dir.path().join("positions.csv");
+    std::fs::write(&held, "\"1\", 5, \"01/01/69\"\n\"1\", 6, \"01/01/68\"\n").unwrap();
+    let dates: Vec<String> = positions::read(&held, &ReadOptions::default())
+        .unwrap()
+        .iter()
+        .map(|p| p.date().to_string())
+        .collect();
+    assert_eq!(dates, ["1969-01-01", "2068-01-01"]);
+}
