@@ -122,7 +122,7 @@ fn dialect(d: Dialect) -> secmaster_io::sql::Dialect {
 
 /// The statements that create table `name` and insert `table`'s rows.
 pub(crate) fn sql_statements(table: &Table, d: Dialect, name: &str) -> Result<String> {
-    Ok(secmaster_io::sql::statements(table, name, dialect(d)))
+    Ok(secmaster_io::sql::statements(table, name, dialect(d))?)
 }
 
 /// Runs `statements` (as [`sql_statements`] made them) on an in-memory SQLite database and

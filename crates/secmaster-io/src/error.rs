@@ -167,6 +167,17 @@ pub enum Error {
         #[source]
         source: secmaster_core::Error,
     },
+    /// A cell has no literal in the SQL dialect asked for (PostgreSQL text cannot hold a
+    /// NUL character, nor its dates reach before 4714-11-24 BC).
+    #[error("row {row}, column `{column}`: {reason}")]
+    Unrepresentable {
+        /// The row, from 1.
+        row: u64,
+        /// The column.
+        column: String,
+        /// Why the dialect cannot hold the cell.
+        reason: String,
+    },
     /// The format cannot be told from the file name.
     #[error(
         "cannot tell the format of `{}` from its extension; expected one of {expected}",

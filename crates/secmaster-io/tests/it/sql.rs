@@ -73,7 +73,7 @@ proptest! {
         };
         let dir = tempfile::tempdir().unwrap();
         let db = dir.path().join("m.db");
-        run_sqlite3(bin, &db, &sql::master_statements(&master, "sm", Dialect::Sqlite));
+        run_sqlite3(bin, &db, &sql::master_statements(&master, "sm", Dialect::Sqlite).unwrap());
         prop_assert_eq!(sql::read_master(&db, "sm").unwrap(), master);
     }
 }
@@ -90,7 +90,7 @@ fn sample_master_through_sqlite3_reads_back_equal() {
     run_sqlite3(
         bin,
         &db,
-        &sql::master_statements(&master, DEFAULT_TABLE, Dialect::Sqlite),
+        &sql::master_statements(&master, DEFAULT_TABLE, Dialect::Sqlite).unwrap(),
     );
     assert_eq!(sql::read_master(&db, DEFAULT_TABLE).unwrap(), master);
     // Dates are dates to SQLite's own functions, too.
@@ -138,7 +138,11 @@ fn floats_survive_sqlite3_text_exactly() {
     let table = Table::new(vec![Column::new("x", Some(ValueType::Float))], 0, rows).unwrap();
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("f.db");
-    run_sqlite3(bin, &db, &sql::statements(&table, "f", Dialect::Sqlite));
+    run_sqlite3(
+        bin,
+        &db,
+        &sql::statements(&table, "f", Dialect::Sqlite).unwrap(),
+    );
     let back = sql::read(&db, "f").unwrap();
     let bad: Vec<String> = back
         .rows()
@@ -203,7 +207,7 @@ proptest! {
             return Ok(());
         };
         let table = master.table();
-        run_psql(&cmd, &[], &sql::statements(&table, "sm", Dialect::Postgres));
+        run_psql(&cmd, &[], &sql::statements(&table, "sm", Dialect::Postgres).unwrap());
         let select: Vec<String> = table
             .columns()
             .iter()
@@ -239,4 +243,61 @@ proptest! {
         .unwrap();
         prop_assert_eq!(back, expected);
     }
+}
+
+/// Text with NUL and CR characters, and dates outside years 1–9999.
+fn odd_cells() -> secmaster_core::Table {
+    use secmaster_core::{Column, Table, Value, ValueType};
+    let d = |y, m, day| Value::Date(chrono::NaiveDate::from_ymd_opt(y, m, day).unwrap());
+    let columns = vec![
+        Column::new("n", Some(ValueType::Int)),
+        Column::new("day", Some(ValueType::Date)),
+        Column::new("text", Some(ValueType::Str)),
+    ];
+    let rows = vec![
+        vec![Value::Int(1), d(-1, 3, 22), Value::from("nul\0inside")],
+        vec![Value::Int(2), d(12345, 3, 22), Value::from("cr\r\nlf")],
+        vec![Value::Int(3), d(0, 1, 1), Value::from("\0")],
+    ];
+    Table::new(columns, 1, rows).unwrap()
+}
+
+#[test]
+fn nul_characters_and_far_dates_load_into_sqlite3() {
+    let Some(bin) = sqlite3() else {
+        return;
+    };
+    let table = odd_cells();
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("odd.db");
+    run_sqlite3(
+        bin,
+        &db,
+        &sql::statements(&table, "odd", Dialect::Sqlite).unwrap(),
+    );
+    assert_eq!(sql::read(&db, "odd").unwrap(), table);
+}
+
+#[test]
+fn far_dates_load_into_postgres_and_nul_is_refused() {
+    let mut table = odd_cells();
+    let e = sql::statements(&table, "odd", Dialect::Postgres).unwrap_err();
+    assert_eq!(
+        e.to_string(),
+        "row 1, column `text`: PostgreSQL text cannot hold a NUL character"
+    );
+    table = table.select(&["day"]).unwrap();
+    let Some(cmd) = psql() else {
+        return;
+    };
+    run_psql(
+        &cmd,
+        &[],
+        &sql::statements(&table, "odd", Dialect::Postgres).unwrap(),
+    );
+    let out = run_psql(&cmd, &["-Atc", "SELECT day FROM odd ORDER BY n"], "");
+    assert_eq!(
+        String::from_utf8(out).unwrap(),
+        "0002-03-22 BC\n12345-03-22\n0001-01-01 BC\n"
+    );
 }
