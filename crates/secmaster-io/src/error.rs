@@ -46,7 +46,10 @@ pub enum Error {
         source: std::io::Error,
     },
     /// A required column is absent from a header, schema or table.
-    #[error("`{}`{}: missing column `{column}`; found: {found}", .path.display(), at(.location))]
+    #[error(
+        "`{}`{}: missing column `{column}`; found: {}",
+        .path.display(), at(.location), clip(.found)
+    )]
     MissingColumn {
         /// The file.
         path: PathBuf,
@@ -72,8 +75,8 @@ pub enum Error {
     /// A field does not hold what its column requires (a malformed date, an id that is not
     /// an integer, a value of the wrong type).
     #[error(
-        "`{}`, {location}: column `{column}`: expected {expected}, found `{found}`",
-        .path.display()
+        "`{}`, {location}: column `{column}`: expected {expected}, found `{}`",
+        .path.display(), clip(.found)
     )]
     InvalidValue {
         /// The file.
@@ -89,7 +92,7 @@ pub enum Error {
     },
     /// The file is not well-formed in its format (an unterminated quote, invalid UTF-8,
     /// a record that is not a JSON object).
-    #[error("`{}`, {location}: {reason}", .path.display())]
+    #[error("`{}`, {location}: {}", .path.display(), clip(.reason))]
     Malformed {
         /// The file.
         path: PathBuf,
@@ -151,7 +154,7 @@ pub enum Error {
     },
     /// The schema that travels with a table (Arrow metadata, a CSV sidecar, the SQL schema
     /// table) is missing or does not describe the data.
-    #[error("`{}`: invalid schema: {reason}", .path.display())]
+    #[error("`{}`: invalid schema: {}", .path.display(), clip(.reason))]
     InvalidSchema {
         /// The file.
         path: PathBuf,
@@ -190,7 +193,10 @@ pub enum Error {
         expected: String,
     },
     /// A SQLite database has no table of the given name.
-    #[error("`{}`: no table named `{table}`; the database has: {available}", .path.display())]
+    #[error(
+        "`{}`: no table named `{table}`; the database has: {}",
+        .path.display(), clip(.available)
+    )]
     NoSuchTable {
         /// The database file.
         path: PathBuf,
@@ -237,6 +243,18 @@ pub enum Error {
     },
 }
 
+/// The most of a file's text (a field, a header's column list) a message quotes.
+const CLIP: usize = 200;
+
+/// `text` as a message quotes it: whole if short, else its first [`CLIP`] characters and
+/// how much was left out, so that a megabyte-long header or field makes a readable error.
+fn clip(text: &str) -> std::borrow::Cow<'_, str> {
+    match text.char_indices().nth(CLIP) {
+        None => text.into(),
+        Some((end, _)) => format!("{}… ({} more bytes)", &text[..end], text.len() - end).into(),
+    }
+}
+
 fn at(location: &Option<Location>) -> String {
     location.map_or(String::new(), |l| format!(", {l}"))
 }
@@ -280,5 +298,36 @@ mod tests {
             "`facts.csv`, line 3: expected 4 fields, found 3"
         );
         assert_eq!(Location::Row(7).to_string(), "row 7");
+    }
+
+    #[test]
+    fn long_lists_and_fields_are_clipped_in_messages() {
+        let columns: Vec<String> = (0..1_000_000).map(|i| format!("c{i}")).collect();
+        let e = Error::MissingColumn {
+            path: "wide.csv".into(),
+            location: Some(Location::Line(1)),
+            column: "security_id".into(),
+            found: columns.join(", "),
+        };
+        let message = e.to_string();
+        assert!(message.len() < 300, "{} bytes", message.len());
+        assert!(
+            message
+                .starts_with("`wide.csv`, line 1: missing column `security_id`; found: c0, c1, c2")
+        );
+        assert!(message.ends_with(" more bytes)"), "{message}");
+        let e = Error::invalid_value(
+            "f.csv".as_ref(),
+            Location::Line(2),
+            "effective_date",
+            "a date".into(),
+            "é".repeat(10_000),
+        );
+        assert!(e.to_string().len() < 600, "{e}");
+        let short = Error::invalid_value("f.csv".as_ref(), Location::Line(2), "x", "y".into(), "z");
+        assert_eq!(
+            short.to_string(),
+            "`f.csv`, line 2: column `x`: expected y, found `z`"
+        );
     }
 }

@@ -33,8 +33,30 @@ fn a_bad_date_format_is_a_usage_error() {
     let err = secmaster(&["--date-format", "%Q"]).fails(2);
     assert_eq!(
         err,
-        "error: --date-format `%Q` is not a strftime pattern; use iso, us or e.g. %d.%m.%Y"
+        "error: --date-format `%Q` is not a strftime pattern of a date (no time or zone \
+         fields); use iso, us or e.g. %d.%m.%Y"
     );
+    // A time field has nothing to format in a date: refused up front, not a panic.
+    for pattern in ["%H", "%s", "%.3f", "%z", "%Z"] {
+        let err = secmaster(&[
+            "build",
+            &data("sample_master.csv"),
+            "--date-format",
+            pattern,
+        ])
+        .fails(2);
+        assert!(err.contains("not a strftime pattern of a date"), "{err}");
+    }
+}
+
+#[test]
+fn a_header_of_a_million_columns_makes_a_short_message() {
+    let dir = temp();
+    let header: Vec<String> = (0..1_000_000).map(|i| format!("c{i}")).collect();
+    std::fs::write(dir.path().join("wide.csv"), header.join(",") + "\n").unwrap();
+    let err = secmaster_in(dir.path(), &["build", "wide.csv"]).fails(1);
+    assert!(err.len() < 600, "{} bytes: {}", err.len(), &err[..600]);
+    assert!(err.contains("c0, c1, c2"), "{err}");
 }
 
 #[test]
