@@ -3,6 +3,8 @@
 
 use std::collections::BTreeMap;
 
+use rayon::prelude::*;
+
 use super::SecurityMaster;
 use super::history::History;
 use super::intake::{Spool, Staged, Taken};
@@ -18,7 +20,7 @@ struct Prepared {
 
 /// Readies each spool for applying: its facts widened to their column's type, sorted by
 /// `(security, date, attribute)`, and of each key only the last to arrive (rule 5). Large
-/// batches use every core, a share of the spools each, and make the histories of the
+/// batches use the current rayon pool, a spool per task, and make the histories of the
 /// securities not in `securities` there too (a build's whole apply); a small batch leaves
 /// that to the apply, which looks each security up once anyway.
 fn prepare(
@@ -79,28 +81,12 @@ fn prepare(
         prepared
     };
     let facts: usize = spools.iter().map(Spool::len).sum();
-    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
-    if threads < 2 || facts < 1 << 16 {
+    if rayon::current_num_threads() < 2 || facts < 1 << 16 {
         return spools.into_iter().map(|s| one(s, false)).collect();
     }
-    let per_thread = spools.len().div_ceil(threads);
-    let mut shares: Vec<Vec<Spool>> = Vec::new();
-    let mut spools = spools.into_iter().peekable();
-    while spools.peek().is_some() {
-        shares.push(spools.by_ref().take(per_thread).collect());
-    }
-    std::thread::scope(|scope| {
-        let workers: Vec<_> = shares
-            .into_iter()
-            .map(|share| {
-                scope.spawn(move || share.into_iter().map(|s| one(s, true)).collect::<Vec<_>>())
-            })
-            .collect();
-        workers
-            .into_iter()
-            .flat_map(|w| w.join().expect("preparing a spool does not panic"))
-            .collect()
-    })
+    // A spool per task; `collect` keeps the spools' order, so the result does not depend
+    // on how the pool schedules them.
+    spools.into_par_iter().map(|s| one(s, true)).collect()
 }
 
 impl SecurityMaster {
@@ -139,7 +125,7 @@ impl SecurityMaster {
 
         // A spool at a time: its facts are a few hundred securities' worth, so sorting them
         // and walking those histories stays in cache. A large batch's new securities have
-        // their histories made beside the sorting, on every core. The staging is freed as
+        // their histories made beside the sorting, on the current rayon pool. The staging is freed as
         // we go.
         let mut created: Vec<(i64, History)> = Vec::new();
         for prepared in prepare(spools, &self.schema.types, &self.securities) {

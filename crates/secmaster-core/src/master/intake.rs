@@ -5,6 +5,8 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
+use rayon::prelude::*;
+
 use super::history::Entry;
 use super::schema::{AttrId, Schema};
 use crate::{Error, Fact, Result, ValueType};
@@ -252,17 +254,14 @@ pub(super) fn combine(schema: &Schema, parts: Vec<(Intake<'_>, Option<Error>)>) 
         maps.push((!identity).then_some(map));
         spools.push(part.spools);
     }
-    // Number attributes as the whole batch would, on every core: a part's ids are its own.
-    std::thread::scope(|scope| {
-        for (spools, map) in spools.iter_mut().zip(&maps) {
-            if let Some(map) = map {
-                scope.spawn(move || {
-                    for chunk in spools.iter_mut().flat_map(|s| &mut s.chunks) {
-                        for staged in chunk {
-                            staged.entry.attr = map[staged.entry.attr as usize];
-                        }
-                    }
-                });
+    // Number attributes as the whole batch would, a part per task on the current rayon
+    // pool: a part's ids are its own.
+    spools.par_iter_mut().zip(&maps).for_each(|(spools, map)| {
+        if let Some(map) = map {
+            for chunk in spools.iter_mut().flat_map(|s| &mut s.chunks) {
+                for staged in chunk {
+                    staged.entry.attr = map[staged.entry.attr as usize];
+                }
             }
         }
     });

@@ -31,6 +31,8 @@ mod walk;
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
+use rayon::prelude::*;
+
 use self::history::{Entry, History};
 use self::intake::{Intake, combine};
 use self::schema::{AttrId, Schema};
@@ -235,10 +237,14 @@ impl SecurityMaster {
     }
 
     /// [`SecurityMaster::merge`] of a batch given in consecutive parts: the batch is the
-    /// parts one after the other, in order. Each part is validated and staged on a thread
-    /// of its own, so a large batch split into as many parts as there are cores is taken
-    /// in that much faster. The master, or the error and the fact it names, are exactly
-    /// those of merging the whole batch at once.
+    /// parts one after the other, in order. Each part is validated and staged as a task of
+    /// its own, so a large batch split into as many parts as there are threads is taken in
+    /// that much faster. The master, or the error and the fact it names, are exactly those
+    /// of merging the whole batch at once, however many threads there are.
+    ///
+    /// The tasks run on rayon's current pool: the global one (a thread per core, or
+    /// `RAYON_NUM_THREADS`), or the pool the caller runs this in, so a caller caps the
+    /// threads with `rayon::ThreadPoolBuilder::new().num_threads(n).build()?.install(..)`.
     ///
     /// ```
     /// use secmaster_core::{Fact, SecurityMaster};
@@ -261,28 +267,22 @@ impl SecurityMaster {
             return self.merge(parts.into_iter().flatten());
         }
         let schema = &self.schema;
-        let taken = std::thread::scope(|scope| {
-            let workers: Vec<_> = parts
-                .into_iter()
-                .map(|part| {
-                    scope.spawn(move || {
-                        let mut intake = Intake::new(schema);
-                        intake.firsts = Some(Vec::new());
-                        for fact in part {
-                            if let Err(e) = intake.take(fact) {
-                                return (intake, Some(e));
-                            }
-                        }
-                        (intake, None)
-                    })
-                })
-                .collect();
-            let parts = workers
-                .into_iter()
-                .map(|w| w.join().expect("taking facts in does not panic"))
-                .collect();
-            combine(schema, parts)
-        })?;
+        // `collect` keeps the parts' order whatever order the tasks finish in; each stops
+        // at its own first error, and `combine` finds the one a whole-batch intake meets.
+        let parts = parts
+            .into_par_iter()
+            .map(|part| {
+                let mut intake = Intake::new(schema);
+                intake.firsts = Some(Vec::new());
+                for fact in part {
+                    if let Err(e) = intake.take(fact) {
+                        return (intake, Some(e));
+                    }
+                }
+                (intake, None)
+            })
+            .collect();
+        let taken = combine(schema, parts)?;
         self.apply(taken);
         Ok(())
     }
