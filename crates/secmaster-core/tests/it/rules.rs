@@ -669,7 +669,12 @@ fn busy_trail(n: i64) -> Vec<Fact> {
                 _ => Value::Int(i % 13),
             };
             let day = date("2020-01-01") + chrono::Days::new((i * 7 % 400) as u64);
-            Fact::new(i * 31 % 4_001, ["a", "b", "c"][(i % 3) as usize], value, day)
+            Fact::new(
+                i * 31 % 4_001,
+                ["a", "b", "c"][(i % 3) as usize],
+                value,
+                day,
+            )
         })
         .collect()
 }
@@ -698,7 +703,9 @@ fn results_do_not_depend_on_the_thread_pool() {
             parted.merge_parts(parts.clone()).unwrap();
             assert_eq!(parted.table(), whole.table(), "{threads} threads");
             assert!(parted.facts().eq(whole.facts()), "{threads} threads");
-            let error = SecurityMaster::default().merge_parts(bad.clone()).unwrap_err();
+            let error = SecurityMaster::default()
+                .merge_parts(bad.clone())
+                .unwrap_err();
             assert_eq!(format!("{error:?}"), format!("{expected_error:?}"));
         });
     }
