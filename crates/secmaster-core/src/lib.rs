@@ -51,7 +51,6 @@
 
 mod error;
 mod fact;
-pub mod generate;
 mod master;
 pub mod sample;
 #[cfg(any(test, feature = "proptest"))]

@@ -600,7 +600,7 @@ proptest! {
 #[test]
 fn rule6_large_generated_trail_equals_merges_of_small_batches() {
     // A batch this large is prepared on several threads; batches of 20,000 facts are not.
-    use secmaster_core::generate::{Config, Trail};
+    use secmaster_generate::{Config, Trail};
     let trail: Vec<Fact> = Trail::new(&Config::new(1_000, 100_000).with_seed(3))
         .unwrap()
         .collect();
