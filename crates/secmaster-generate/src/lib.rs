@@ -1,7 +1,7 @@
 //! Realistic, deterministic audit trails for secmaster's demos, tests and benchmarks.
 //!
 //! This crate owns secmaster's synthetic data: a [`Trail`] of [`Fact`]s shaped like the
-//! peers' `gen_facts.py`, and [`positions`] on its securities. It only makes values: like
+//! peers' `gen_facts.py`, and [`positions()`] on its securities. It only makes values: like
 //! `secmaster-core`, which its facts feed, it never does I/O and never starts a thread (the
 //! command line writes a trail to a file; benchmarks keep one in memory).
 //!
@@ -34,7 +34,7 @@
 //! The main types: a [`Config`] says how many securities and facts, and the seed; a
 //! [`Trail`] is an [`Iterator`] of the facts it describes, made as they are taken, so its
 //! memory is proportional to the number of securities and the shuffle window, never to the
-//! number of facts (100 million facts stream in the memory of one million); [`positions`]
+//! number of facts (100 million facts stream in the memory of one million); [`positions()`]
 //! makes positions on the same securities; [`Error`] says why a config makes no trail.
 //!
 //! ```

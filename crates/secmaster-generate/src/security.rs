@@ -26,7 +26,7 @@ pub(crate) mod stream {
     pub(crate) const FACTS: u32 = 1;
     /// The arrival shuffle.
     pub(crate) const SHUFFLE: u32 = 2;
-    /// [`crate::positions`].
+    /// [`crate::positions()`].
     pub(crate) const POSITIONS: u32 = 3;
 }
 
@@ -45,7 +45,7 @@ pub(crate) struct Security {
 }
 
 /// The securities of a config, from its seed (shared by [`crate::Trail`] and
-/// [`crate::positions`]).
+/// [`crate::positions()`]).
 pub(crate) fn securities(config: &Config) -> Vec<Security> {
     let mut rng = Rng::new(config.seed(), stream::SECURITIES);
     // Increasing ids, about ten apart: each a random gap of 1..=19 after the last.

@@ -127,7 +127,7 @@ pub(super) struct Intake<'m> {
     /// Spool `i` holds the securities that [`spool_of`] sends to `i`.
     spools: Vec<Spool>,
     /// When taking one part of a batch: the first fact of each type of each attribute, in
-    /// arrival order, from which [`SecurityMaster::merge_parts`] finds the fact a
+    /// arrival order, from which [`super::SecurityMaster::merge_parts`] finds the fact a
     /// whole-batch intake would refuse (see [`combine`]).
     pub(super) firsts: Option<Vec<(AttrId, ValueType, Fact)>>,
     /// Per attribute, the types with a fact in `firsts`, as bits.
