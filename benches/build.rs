@@ -3,7 +3,7 @@
 
 use criterion::{BatchSize, Criterion, criterion_group, criterion_main};
 use secmaster_core::SecurityMaster;
-use secmaster_core::generate::{Config, Trail};
+use secmaster_generate::{Config, Trail};
 
 #[path = "scale.rs"]
 mod scale;

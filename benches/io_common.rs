@@ -6,8 +6,8 @@
 use std::io::Write;
 use std::path::Path;
 
-use secmaster_core::generate::{Config, Trail};
 use secmaster_core::{Fact, SecurityMaster, Value};
+use secmaster_generate::{Config, Trail};
 
 /// `n`, or a hundredth of it when the benches are smoke-run (`cargo test --benches`, or
 /// `cargo bench -- --test`), so that the smoke run stays quick.

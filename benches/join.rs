@@ -2,8 +2,8 @@
 //! snapshot of that master.
 
 use criterion::{Criterion, criterion_group, criterion_main};
-use secmaster_core::generate::{Config, Trail, positions};
 use secmaster_core::{Join, SecurityMaster};
+use secmaster_generate::{Config, Trail, positions};
 
 #[path = "scale.rs"]
 mod scale;

@@ -2,8 +2,8 @@
 //! of 1M facts, next to rebuilding that master from all of its facts.
 
 use criterion::{BatchSize, Criterion, criterion_group, criterion_main};
-use secmaster_core::generate::{Config, Trail};
 use secmaster_core::{Fact, SecurityMaster};
+use secmaster_generate::{Config, Trail};
 
 #[path = "scale.rs"]
 mod scale;

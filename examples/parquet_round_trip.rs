@@ -8,7 +8,7 @@
 #![allow(clippy::print_stdout)] // an example prints its results
 
 use secmaster_core::SecurityMaster;
-use secmaster_core::generate::{Config, Trail};
+use secmaster_generate::{Config, Trail};
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let trail = Trail::new(&Config::new(200, 5_000).with_seed(42))?;

@@ -169,7 +169,7 @@ pub(crate) struct Positions {
 /// `secmaster generate`.
 #[derive(Debug)]
 pub(crate) struct Generate {
-    pub(crate) config: secmaster_core::generate::Config,
+    pub(crate) config: secmaster_generate::Config,
     pub(crate) path: Option<PathBuf>,
 }
 
@@ -227,7 +227,7 @@ pub(crate) fn resolve(cli: Cli, env: &Env) -> Result<Plan, Usage> {
                 )));
             }
             Plan::Generate(Generate {
-                config: secmaster_core::generate::Config::new(a.securities, a.facts)
+                config: secmaster_generate::Config::new(a.securities, a.facts)
                     .with_seed(a.seed)
                     .with_shuffle_window(a.shuffle_window),
                 path: a.output,

@@ -18,6 +18,13 @@
 //!   ([`SecurityMaster::join_positions`]).
 //! - [`Error`]: why a build, merge or table operation was refused.
 //!
+//! The crate starts no threads of its own. A large build or merge spreads its sorting (and
+//! [`SecurityMaster::merge_parts`] its parts) over rayon's current thread pool: the global
+//! one, sized by `RAYON_NUM_THREADS` or the number of cores, or whichever pool the caller
+//! runs it in. So a library caller caps the threads, and nested parallel work shares them
+//! rather than oversubscribing the machine. The results do not depend on the pool:
+//! one thread or many, a build or merge gives the same master, or the same error.
+//!
 //! ```
 //! use secmaster_core::{sample, Join, SecurityMaster};
 //!
@@ -29,11 +36,21 @@
 //! assert!(equities.rows().all(|row| row[0] == 1.into()));
 //! # Ok::<(), secmaster_core::Error>(())
 //! ```
+//!
+//! Capping the threads of a large merge at two:
+//!
+//! ```
+//! use secmaster_core::{sample, SecurityMaster};
+//!
+//! let pool = rayon::ThreadPoolBuilder::new().num_threads(2).build()?;
+//! let mut master = SecurityMaster::build(sample::trail())?;
+//! pool.install(|| master.merge_parts(vec![sample::update(), sample::update()]))?;
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
 #![deny(missing_docs)]
 
 mod error;
 mod fact;
-pub mod generate;
 mod master;
 pub mod sample;
 #[cfg(any(test, feature = "proptest"))]

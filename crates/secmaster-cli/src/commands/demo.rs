@@ -4,8 +4,8 @@
 use std::io::Write;
 
 use anyhow::{Context, Result};
-use secmaster_core::generate::{self, Config};
 use secmaster_core::{Join, Position, SecurityMaster, Table, sample};
+use secmaster_generate::Config;
 
 use crate::args::Dialect;
 use crate::files;
@@ -27,10 +27,11 @@ pub(crate) fn run(plan: &Demo, out: &mut dyn Write) -> Result<()> {
         ),
         Trail::Generated { seed } => {
             let config = Config::new(GENERATED_SECURITIES, GENERATED_FACTS).with_seed(seed);
-            let trail = generate::Trail::new(&config).context("cannot generate a trail")?;
+            let trail =
+                secmaster_generate::Trail::new(&config).context("cannot generate a trail")?;
             (
                 SecurityMaster::build(trail)?,
-                generate::positions(&config, GENERATED_POSITIONS),
+                secmaster_generate::positions(&config, GENERATED_POSITIONS),
                 format!(
                     " (generated: {GENERATED_SECURITIES} securities, {GENERATED_FACTS} facts, \
                      --seed {seed})"

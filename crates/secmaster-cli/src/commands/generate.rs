@@ -5,8 +5,8 @@ use std::io::Write;
 
 use anyhow::{Context, Result};
 use chrono::{Datelike, NaiveDate};
-use secmaster_core::generate::Trail;
 use secmaster_core::{Fact, Value};
+use secmaster_generate::Trail;
 
 use crate::output::atomic;
 use crate::plan::{Env, Generate};

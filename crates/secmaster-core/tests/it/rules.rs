@@ -600,7 +600,7 @@ proptest! {
 #[test]
 fn rule6_large_generated_trail_equals_merges_of_small_batches() {
     // A batch this large is prepared on several threads; batches of 20,000 facts are not.
-    use secmaster_core::generate::{Config, Trail};
+    use secmaster_generate::{Config, Trail};
     let trail: Vec<Fact> = Trail::new(&Config::new(1_000, 100_000).with_seed(3))
         .unwrap()
         .collect();
@@ -655,5 +655,58 @@ proptest! {
         prop_assert_eq!(parted.columns(), whole.columns());
         prop_assert_eq!(parted.table(), whole.table());
         prop_assert!(parted.facts().eq(whole.facts()));
+    }
+}
+
+/// A trail of `n` facts with many collisions, re-assertions, retractions and an int column
+/// widened to float, large enough that a build prepares it on the thread pool.
+fn busy_trail(n: i64) -> Vec<Fact> {
+    (0..n)
+        .map(|i| {
+            let value = match i % 7 {
+                0 => Value::Null,
+                1 => Value::Float(i as f64 / 4.0),
+                _ => Value::Int(i % 13),
+            };
+            let day = date("2020-01-01") + chrono::Days::new((i * 7 % 400) as u64);
+            Fact::new(
+                i * 31 % 4_001,
+                ["a", "b", "c"][(i % 3) as usize],
+                value,
+                day,
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn results_do_not_depend_on_the_thread_pool() {
+    let trail = busy_trail(150_000);
+    let parts: Vec<Vec<Fact>> = trail.chunks(20_000).map(<[Fact]>::to_vec).collect();
+    // The same trail with two type conflicts in later parts: the first is the one reported.
+    let mut bad = parts.clone();
+    bad[3][500] = Fact::new(7, "a", "text", date("2021-01-01"));
+    bad[5][9] = Fact::new(8, "b", true, date("2021-01-01"));
+    let expected_error = SecurityMaster::build(bad.concat()).unwrap_err();
+    assert!(matches!(&expected_error, Error::TypeConflict { attribute, .. } if attribute == "a"));
+    let whole = SecurityMaster::build(trail.clone()).unwrap();
+    for threads in [1, 2, 3] {
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(threads)
+            .build()
+            .unwrap();
+        pool.install(|| {
+            let built = SecurityMaster::build(trail.clone()).unwrap();
+            assert_eq!(built.table(), whole.table(), "{threads} threads");
+            assert!(built.facts().eq(whole.facts()), "{threads} threads");
+            let mut parted = SecurityMaster::default();
+            parted.merge_parts(parts.clone()).unwrap();
+            assert_eq!(parted.table(), whole.table(), "{threads} threads");
+            assert!(parted.facts().eq(whole.facts()), "{threads} threads");
+            let error = SecurityMaster::default()
+                .merge_parts(bad.clone())
+                .unwrap_err();
+            assert_eq!(format!("{error:?}"), format!("{expected_error:?}"));
+        });
     }
 }
