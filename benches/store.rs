@@ -6,7 +6,7 @@ use std::path::Path;
 
 use criterion::{BatchSize, Criterion, criterion_group, criterion_main};
 use secmaster_core::{Options, SecurityMaster};
-use secmaster_io::store::{IngestOptions, Store};
+use secmaster_store::{IngestOptions, Store};
 
 #[path = "io_common.rs"]
 mod common;

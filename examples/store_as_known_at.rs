@@ -9,7 +9,7 @@
 #![allow(clippy::print_stdout)] // an example prints its results
 
 use secmaster_core::{Fact, SecurityMaster, Table, sample};
-use secmaster_io::store::{IngestOptions, Store};
+use secmaster_store::{IngestOptions, Store};
 
 fn market_cap(table: &Table) -> Result<Table, secmaster_core::Error> {
     table.where_security(1).select(&["market_cap"])

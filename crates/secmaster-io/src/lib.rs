@@ -65,7 +65,6 @@ pub mod positions;
 mod records;
 mod schema;
 pub mod sql;
-pub mod store;
 mod text;
 
 pub use error::{Error, Location, Result};

@@ -6,7 +6,7 @@ use std::path::Path;
 
 use anyhow::{Context, Result};
 use secmaster_core::{Column, Options, SecurityMaster, Table, Value, ValueType};
-use secmaster_io::store::{IngestOptions, IngestReport, Store};
+use secmaster_store::{IngestOptions, IngestReport, Store};
 
 use crate::args::{KnownAt, ReportFormat};
 use crate::error::Usage;

@@ -43,10 +43,12 @@ use parquet::file::reader::{ChunkReader, Length};
 use parquet::schema::types::ColumnPath;
 use secmaster_core::{Fact, Value};
 
-use super::checksum::{Blocks, Checksum, HashingWriter};
-use crate::arrow::{date_of_days, days};
-use crate::parquet::{encode_batches, parquet_error};
-use crate::{Error, Result, atomic};
+use secmaster_io::arrow::{date_of_days, days};
+use secmaster_io::atomic;
+use secmaster_io::parquet::{encode_batches, parquet_error};
+
+use crate::checksum::{Blocks, Checksum, HashingWriter};
+use crate::{Error, Result};
 
 /// A fact and the number of the batch that brought it.
 pub(crate) type Stamped = (Fact, u64);
@@ -222,10 +224,12 @@ pub(crate) fn write(
             HashingWriter::new(out)
         };
         let mut hashing = encode_batches(hashing, path, SCHEMA.clone(), props, batches)?;
-        hashing.flush().map_err(|source| Error::Write {
-            path: path.to_path_buf(),
-            source,
-        })?;
+        hashing
+            .flush()
+            .map_err(|source| secmaster_io::Error::Write {
+                path: path.to_path_buf(),
+                source,
+            })?;
         checksum = Some((hashing.finish(), hashing.blocks()));
         Ok(())
     })?;
@@ -308,15 +312,26 @@ fn metadata<R: ChunkReader>(
     let options = ArrowReaderOptions::new().with_page_index_policy(policy);
     let metadata = ArrowReaderMetadata::load(input, options).map_err(parquet_error(path))?;
     if metadata.schema().fields() != SCHEMA.fields() {
-        return Err(Error::InvalidSchema {
-            path: path.to_path_buf(),
-            reason: "not a secmaster store fact file (unexpected columns)".to_string(),
-        });
+        return Err(invalid(
+            path,
+            "not a secmaster store fact file (unexpected columns)",
+        ));
     }
     // The attribute names read as a dictionary: each name is looked up once per batch,
     // not once per fact.
     let options = ArrowReaderOptions::new().with_schema(READ_SCHEMA.clone());
-    ArrowReaderMetadata::try_new(metadata.metadata().clone(), options).map_err(parquet_error(path))
+    Ok(
+        ArrowReaderMetadata::try_new(metadata.metadata().clone(), options)
+            .map_err(parquet_error(path))?,
+    )
+}
+
+/// A fact file that is not one: io's [`InvalidSchema`](secmaster_io::Error::InvalidSchema).
+fn invalid(path: &Path, reason: impl Into<String>) -> Error {
+    Error::Io(secmaster_io::Error::InvalidSchema {
+        path: path.to_path_buf(),
+        reason: reason.into(),
+    })
 }
 
 /// Decodes `parts` shares of the file's row groups, on as many threads (sharing the
@@ -415,7 +430,7 @@ fn decode_part<R: ChunkReader + 'static>(
     // instead would copy it and touch twice the memory (fresh pages are dear).
     let batches = reader
         .collect::<std::result::Result<Vec<RecordBatch>, _>>()
-        .map_err(|source| Error::Arrow {
+        .map_err(|source| secmaster_io::Error::Arrow {
             path: path.to_path_buf(),
             source,
         })?;
@@ -585,10 +600,7 @@ fn decode(
     let str_ = c(6).as_string::<i32>();
     let date_ = c(7).as_primitive::<Date32Type>();
     let stamp = c(8).as_primitive::<Int64Type>();
-    let bad_date = |days: i32| Error::InvalidSchema {
-        path: path.to_path_buf(),
-        reason: format!("date32 value {days} is out of range"),
-    };
+    let bad_date = |days: i32| invalid(path, format!("date32 value {days} is out of range"));
     for r in 0..batch.num_rows() {
         let security = id.value(r);
         if only.is_some_and(|ids| ids.binary_search(&security).is_err()) {

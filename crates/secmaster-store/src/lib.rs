@@ -65,7 +65,10 @@
 //! validated whole before anything is written: a refused batch leaves every file of the
 //! store as it was.
 
+#![deny(missing_docs)]
+
 mod checksum;
+mod error;
 mod segment;
 
 use std::collections::{HashMap, HashSet};
@@ -79,9 +82,9 @@ use serde::{Deserialize, Serialize};
 
 pub use checksum::Checksum;
 use checksum::{Blocks, HashingWriter};
+pub use error::{Error, Result};
+use secmaster_io::{ReadOptions, TableSchema, atomic};
 use segment::{Kind, Stamped};
-
-use crate::{Error, ReadOptions, Result, TableSchema, atomic};
 
 /// The manifest's file name in a store.
 pub const MANIFEST: &str = "manifest.json";
@@ -232,15 +235,16 @@ pub struct Store {
     schema: TableSchema,
 }
 
-fn store_error(path: &Path, reason: impl Into<String>) -> Error {
-    Error::Store {
+fn write_error(path: &Path) -> impl Fn(std::io::Error) -> Error + '_ {
+    move |source| Error::Write {
         path: path.to_path_buf(),
-        reason: reason.into(),
+        source,
     }
 }
 
-fn write_error(path: &Path) -> impl Fn(std::io::Error) -> Error + '_ {
-    move |source| Error::Write {
+/// [`write_error`] as io's error, for the writers [`atomic::write_file`] runs.
+fn io_write_error(path: &Path) -> impl Fn(std::io::Error) -> secmaster_io::Error + '_ {
+    move |source| secmaster_io::Error::Write {
         path: path.to_path_buf(),
         source,
     }
@@ -293,10 +297,9 @@ impl Store {
                 .next()
                 .is_none();
             if !empty {
-                return Err(store_error(
-                    root,
-                    "exists and is not empty; a store is created in a new or empty directory",
-                ));
+                return Err(Error::NotEmpty {
+                    path: root.to_path_buf(),
+                });
             }
         }
         for dir in ["", "log", "state", "table"] {
@@ -324,27 +327,29 @@ impl Store {
         let root = root.as_ref();
         let path = root.join(MANIFEST);
         if !path.is_file() {
-            return Err(store_error(
-                root,
-                format!("not a secmaster store (no {MANIFEST}); create one with `secmaster init`"),
-            ));
+            return Err(Error::NotAStore {
+                path: root.to_path_buf(),
+            });
         }
         let text = std::fs::read_to_string(&path).map_err(|source| Error::Read {
             path: path.clone(),
             source,
         })?;
-        let unreadable = |e| store_error(&path, format!("unreadable manifest ({e})"));
+        let unreadable = |source| Error::Manifest {
+            path: path.clone(),
+            source,
+        };
         let mut value: serde_json::Value = serde_json::from_str(&text).map_err(unreadable)?;
         upgrade(&mut value);
         let manifest: Manifest = serde_json::from_value(value).map_err(unreadable)?;
         if manifest.format != FORMAT || manifest.version != VERSION {
-            return Err(store_error(
-                &path,
-                format!(
-                    "format `{}` version {}, expected `{FORMAT}` version {VERSION}",
-                    manifest.format, manifest.version
-                ),
-            ));
+            return Err(Error::Version {
+                path,
+                format: manifest.format,
+                version: manifest.version,
+                expected_format: FORMAT,
+                expected_version: VERSION,
+            });
         }
         let schema = TableSchema::from_json(&manifest.schema.to_string(), &path)?;
         Ok(Store {
@@ -427,17 +432,18 @@ impl Store {
     }
 
     fn no_batch(&self, batch: u64) -> Error {
-        store_error(
-            &self.root,
-            format!(
-                "no batch {batch}: the store's last batch is {}",
-                self.last_batch()
-            ),
-        )
+        Error::NoSuchBatch {
+            path: self.root.clone(),
+            batch,
+            last: self.last_batch(),
+        }
     }
 
-    fn corrupt(&self, file: &str, e: secmaster_core::Error) -> Error {
-        store_error(&self.root.join(file), format!("inconsistent store: {e}"))
+    fn corrupt(&self, file: &str, source: secmaster_core::Error) -> Error {
+        Error::Inconsistent {
+            path: self.root.join(file),
+            source,
+        }
     }
 
     /// The facts of the securities `ids` (sorted; all when `None`) as known after batch
@@ -538,10 +544,10 @@ impl Store {
         let size = usize::try_from(blocks.block_bytes).unwrap_or(0);
         match Blocks::from_bytes(size, &bytes, entry.checksum.bytes) {
             Some(b) => Ok(Some(Arc::new(b))),
-            None => Err(store_error(
-                &path,
-                format!("does not hold the block digests of `{}`", entry.path),
-            )),
+            None => Err(Error::Digests {
+                path,
+                of: entry.path.clone(),
+            }),
         }
     }
 
@@ -564,7 +570,7 @@ impl Store {
         for entry in self.manifest.table.iter().rev() {
             let path = self.root.join(&entry.path);
             let bytes = entry.checksum.read(&path)?;
-            let part = crate::parquet::read_bytes(bytes, &path)?;
+            let part = secmaster_io::parquet::read_bytes(bytes, &path)?;
             // The file's column for each of the table's (a column it predates is null).
             let from: Vec<Option<usize>> = columns
                 .iter()
@@ -582,7 +588,7 @@ impl Store {
                     })
                     .collect();
                 if !matches!((&row[0], &row[1]), (Value::Int(_), Value::Date(_))) {
-                    return Err(store_error(&path, "a row without a security id or start"));
+                    return Err(Error::TableRow { path });
                 }
                 rows.push(row);
             }
@@ -694,7 +700,7 @@ impl Store {
             let mut batch: Vec<Fact> = Vec::new();
             for file in files {
                 let read = options.read.clone().with_columns(columns.clone());
-                let facts = crate::facts::read(file, &read)?;
+                let facts = secmaster_io::facts::read(file, &read)?;
                 columns = columns_after(columns, &facts);
                 batch.extend(facts);
             }
@@ -1090,7 +1096,8 @@ fn write_generation(
                 let bytes = blocks.to_bytes();
                 atomic::write_file(&root.join(&path), |w| {
                     use std::io::Write;
-                    w.write_all(&bytes).map_err(write_error(&root.join(&path)))
+                    w.write_all(&bytes)
+                        .map_err(io_write_error(&root.join(&path)))
                 })?;
                 let blocks = BlocksEntry {
                     path,
@@ -1102,15 +1109,22 @@ fn write_generation(
         });
         let mut checksum = None;
         let table = atomic::write_file(&full, |out| {
-            let hashing =
-                crate::parquet::write_master_to(HashingWriter::new(out), &full, master, since)?;
+            let hashing = secmaster_io::parquet::write_master_to(
+                HashingWriter::new(out),
+                &full,
+                master,
+                since,
+            )?;
             checksum = Some(hashing.finish());
             Ok(())
         });
         let state_checksum = state_file
             .map(|s| s.join().expect("a state file's writer does not panic"))
             .transpose();
-        table.and(state_checksum).map(|state| (checksum, state))
+        table
+            .map_err(Error::from)
+            .and(state_checksum)
+            .map(|state| (checksum, state))
     })?;
     let state_entry = state
         .zip(state_checksum)
@@ -1139,7 +1153,7 @@ fn write_manifest(root: &Path, manifest: &Manifest) -> Result<()> {
     let text = serde_json::to_string_pretty(manifest).expect("a manifest is JSON");
     atomic::write_file(&path, |w| {
         use std::io::Write;
-        w.write_all(text.as_bytes()).map_err(write_error(&path))
+        w.write_all(text.as_bytes()).map_err(io_write_error(&path))
     })?;
     sync_dir(root)
 }

@@ -5,7 +5,7 @@ use std::path::Path;
 
 use proptest::prelude::*;
 use secmaster_core::{Fact, Options, SecurityMaster, Value, sample, strategy};
-use secmaster_io::store::{IngestOptions, Store};
+use secmaster_store::{IngestOptions, IngestReport, Store};
 
 fn d(s: &str) -> chrono::NaiveDate {
     s.parse().unwrap()
@@ -34,10 +34,7 @@ fn trail_and_update() -> SecurityMaster {
     SecurityMaster::build(all).unwrap()
 }
 
-fn ingest(
-    root: &Path,
-    facts: Vec<Fact>,
-) -> secmaster_io::Result<secmaster_io::store::IngestReport> {
+fn ingest(root: &Path, facts: Vec<Fact>) -> secmaster_store::Result<IngestReport> {
     Store::ingest_facts(root, facts, "test", &IngestOptions::default())
 }
 
