@@ -22,15 +22,18 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
 
     let late = vec![Fact::new(1, "market_cap", 110, "2024-03-01".parse()?)];
     let batches = [sample::trail(), sample::update(), late];
+    let mut writer = Store::lock(&root)?; // the one writer, until dropped
     for (name, batch) in ["trail", "update", "late"].iter().zip(&batches) {
-        let report = Store::ingest_facts(&root, batch.clone(), name, &IngestOptions::default())?;
+        let report = writer.ingest_facts(batch.clone(), name, &IngestOptions::default())?;
         println!(
             "batch {}: {} facts, {} securities, {} periods changed",
             report.batch, report.facts, report.securities, report.periods_changed
         );
     }
 
-    let store = Store::open(&root)?;
+    drop(writer);
+
+    let store = Store::open(&root)?; // readers take no lock
     println!("\nnow:\n{}", market_cap(&store.master()?.table())?);
     println!(
         "as known after batch 2:\n{}",

@@ -44,7 +44,7 @@ pub enum Error {
     #[error(
         "store `{}`: not a secmaster store (no {manifest}); create one with `secmaster init`",
         .path.display(),
-        manifest = crate::MANIFEST
+        manifest = crate::manifest::MANIFEST
     )]
     NotAStore {
         /// The directory.

@@ -16,10 +16,9 @@
 
 use std::collections::HashMap;
 use std::fs::File;
-use std::io::{Read, Write};
-use std::os::unix::fs::FileExt;
+use std::io::Write;
 use std::path::Path;
-use std::sync::{Arc, LazyLock, Mutex};
+use std::sync::{Arc, LazyLock};
 
 use arrow_array::builder::{
     BooleanBuilder, Date32Builder, Float64Builder, Int64Builder, StringBuilder,
@@ -35,11 +34,10 @@ use parquet::arrow::arrow_reader::{
     RowFilter, RowSelection, RowSelector,
 };
 use parquet::basic::{Compression, Encoding, ZstdLevel};
-use parquet::errors::ParquetError;
 use parquet::file::metadata::PageIndexPolicy;
 use parquet::file::page_index::column_index::ColumnIndexMetaData;
 use parquet::file::properties::{EnabledStatistics, WriterProperties};
-use parquet::file::reader::{ChunkReader, Length};
+use parquet::file::reader::ChunkReader;
 use parquet::schema::types::ColumnPath;
 use secmaster_core::{Fact, Value};
 
@@ -47,6 +45,7 @@ use secmaster_io::arrow::{date_of_days, days};
 use secmaster_io::atomic;
 use secmaster_io::parquet::{encode_batches, parquet_error};
 
+use crate::checked::At;
 use crate::checksum::{Blocks, Checksum, HashingWriter};
 use crate::{Error, Result};
 
@@ -442,92 +441,6 @@ fn decode_part<R: ChunkReader + 'static>(
         decode(&batch, only, &mut names, &mut out, path)?;
     }
     Ok(out)
-}
-
-/// A block that failed its check: `(block, expected digest, found digest)`.
-type Damage = (usize, u64, u64);
-
-/// A file read by position (`pread`), one call per range Parquet asks for: the reader of
-/// a few securities fetches a few scattered pages, never the whole file. With the digests
-/// of its blocks, each range is read out to whole blocks and they are checked; the first
-/// that fails is kept in `damage` (Parquet's errors carry no more than a message).
-#[derive(Clone)]
-struct At {
-    file: Arc<File>,
-    len: u64,
-    blocks: Option<Arc<Blocks>>,
-    damage: Arc<Mutex<Option<Damage>>>,
-}
-
-impl Length for At {
-    fn len(&self) -> u64 {
-        self.len
-    }
-}
-
-impl ChunkReader for At {
-    type T = AtReader;
-
-    fn get_read(&self, start: u64) -> parquet::errors::Result<AtReader> {
-        Ok(AtReader {
-            at: self.clone(),
-            pos: start,
-        })
-    }
-
-    fn get_bytes(&self, start: u64, length: usize) -> parquet::errors::Result<Bytes> {
-        let Some(blocks) = &self.blocks else {
-            let mut buffer = vec![0; length];
-            self.file.read_exact_at(&mut buffer, start)?;
-            return Ok(buffer.into());
-        };
-        let end = start + length as u64;
-        if end > self.len {
-            return Err(ParquetError::EOF(format!(
-                "bytes {start}..{end} of a file of {}",
-                self.len
-            )));
-        }
-        let size = blocks.size() as u64;
-        let from = start / size * size;
-        let to = end.div_ceil(size) * size;
-        let mut buffer = vec![0; (to.min(self.len) - from) as usize];
-        self.file.read_exact_at(&mut buffer, from)?;
-        if let Err(damage) = blocks.verify((from / size) as usize, &buffer) {
-            let mut first = self.damage.lock().expect("no panic holds the lock");
-            first.get_or_insert(damage);
-            return Err(ParquetError::General(format!(
-                "block {} does not match its digest",
-                damage.0
-            )));
-        }
-        let at = (start - from) as usize;
-        Ok(Bytes::from(buffer).slice(at..at + length))
-    }
-}
-
-/// [`At`]'s reader from an offset on.
-struct AtReader {
-    at: At,
-    pos: u64,
-}
-
-impl Read for AtReader {
-    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
-        if self.at.blocks.is_none() {
-            let n = self.at.file.read_at(buf, self.pos)?;
-            self.pos += n as u64;
-            return Ok(n);
-        }
-        let n = buf.len().min(self.at.len.saturating_sub(self.pos) as usize);
-        let bytes = self
-            .at
-            .get_bytes(self.pos, n)
-            .map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidData, e))?;
-        buf[..n].copy_from_slice(&bytes);
-        self.pos += n as u64;
-        Ok(n)
-    }
 }
 
 /// The rows of the pages that may hold one of `ids` (for each row group read, in order, the
