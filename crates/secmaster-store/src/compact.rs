@@ -12,7 +12,7 @@ use crate::checksum::{Checksum, HashingWriter};
 use crate::facts::Read;
 use crate::manifest::{BlocksEntry, FOLDERS, FileEntry, io_write_error, sync_dir};
 use crate::segment::{self, Kind, Stamped};
-use crate::{Error, Result, Store, Writer};
+use crate::{Result, Store, Writer};
 
 /// Compact once the table's delta files hold more than this share of the rows of its base
 /// file, or the log segments since the state file more than this share of its facts.
@@ -107,29 +107,29 @@ pub(crate) fn write_generation(
     let table_path = format!("table/{generation:06}.parquet");
     let full = root.join(&table_path);
     // The two files at once: the state file's encoding runs beside the table's.
-    let (table_checksum, state_checksum) = std::thread::scope(|scope| {
-        let state_file = state.map(|state| {
-            scope.spawn(|| {
-                let (checksum, blocks) =
-                    segment::write(&root.join(&state_path), state, Kind::State)?;
-                let blocks = blocks.expect("asked for");
-                let path = format!("state/{generation:06}.blocks");
-                let bytes = blocks.to_bytes();
-                atomic::write_file(&root.join(&path), |w| {
-                    use std::io::Write;
-                    w.write_all(&bytes)
-                        .map_err(io_write_error(&root.join(&path)))
-                })?;
-                let blocks = BlocksEntry {
-                    path,
-                    block_bytes: blocks.size() as u64,
-                    checksum: Checksum::of(&bytes),
-                };
-                Ok::<_, Error>((checksum, blocks))
-            })
-        });
+    let write_state = || -> Result<Option<(Checksum, BlocksEntry)>> {
+        let Some(state) = state else {
+            return Ok(None);
+        };
+        let (checksum, blocks) = segment::write(&root.join(&state_path), state, Kind::State)?;
+        let blocks = blocks.expect("asked for");
+        let path = format!("state/{generation:06}.blocks");
+        let bytes = blocks.to_bytes();
+        atomic::write_file(&root.join(&path), |w| {
+            use std::io::Write;
+            w.write_all(&bytes)
+                .map_err(io_write_error(&root.join(&path)))
+        })?;
+        let blocks = BlocksEntry {
+            path,
+            block_bytes: blocks.size() as u64,
+            checksum: Checksum::of(&bytes),
+        };
+        Ok(Some((checksum, blocks)))
+    };
+    let write_table = || -> Result<Checksum> {
         let mut checksum = None;
-        let table = atomic::write_file(&full, |out| {
+        atomic::write_file(&full, |out| {
             let hashing = secmaster_io::parquet::write_master_to(
                 HashingWriter::new(out),
                 &full,
@@ -138,15 +138,11 @@ pub(crate) fn write_generation(
             )?;
             checksum = Some(hashing.finish());
             Ok(())
-        });
-        let state_checksum = state_file
-            .map(|s| s.join().expect("a state file's writer does not panic"))
-            .transpose();
-        table
-            .map_err(Error::from)
-            .and(state_checksum)
-            .map(|state| (checksum, state))
-    })?;
+        })?;
+        Ok(checksum.expect("a written file has a checksum"))
+    };
+    let (table_checksum, state_checksum) = rayon::join(write_table, write_state);
+    let (table_checksum, state_checksum) = (table_checksum?, state_checksum?);
     let state_entry = state
         .zip(state_checksum)
         .map(|(state, (checksum, blocks))| FileEntry {
@@ -156,7 +152,7 @@ pub(crate) fn write_generation(
             blocks: Some(blocks),
         });
     let table_entry = FileEntry {
-        checksum: table_checksum.expect("a written file has a checksum"),
+        checksum: table_checksum,
         rows: delta.map_or_else(|| master.num_rows() as u64, |(_, rows)| rows),
         path: table_path,
         blocks: None,

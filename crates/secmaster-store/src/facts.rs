@@ -24,11 +24,11 @@ impl Store {
     /// [`Read::in_force`] keeps the last of each key.
     ///
     /// Every byte used is checked. Read whole, a file is checked whole. For a few
-    /// securities, the state file's pages that hold them are read (on two threads, half its
-    /// row groups each), and each block read is checked against its digest; the log
-    /// segments, on a third thread, are read whole unless large. A large file without block
-    /// digests is read in part while another thread streams it through its checksum; a
-    /// mismatch is the error even if the read failed first.
+    /// securities, the state file's pages that hold them are read (in two parts, half its
+    /// row groups each), and each block read is checked against its digest; meanwhile the
+    /// log segments are read, whole unless large. A large file without block digests is
+    /// read in part while it is streamed through its checksum beside; a mismatch is the
+    /// error even if the read failed first.
     pub(crate) fn facts_of(&self, ids: Option<&[i64]>, through: u64) -> Result<Read> {
         // As of the last batch: the state file and the log since. As of an earlier one: the
         // log alone, as `master_after` reads it.
@@ -66,37 +66,32 @@ impl Store {
             .into_iter()
             .chain(logs.clone().filter(|e| !whole(e)))
             .collect();
-        std::thread::scope(|scope| {
-            let check = (!unchecked.is_empty()).then(|| {
-                scope.spawn(|| {
-                    unchecked
-                        .iter()
-                        .try_for_each(|e| e.checksum.check(&path(e)))
-                })
-            });
-            // The log segments on a thread of their own, beside the state file's two.
-            let later = scope.spawn(|| {
-                let mut later = Vec::new();
-                for e in logs {
-                    later.extend(if whole(e) {
-                        segment::read(&path(e), &e.checksum, Some(ids), 1)?
-                    } else {
-                        segment::read_some(&path(e), &e.checksum, None, ids, 1)?
-                    });
-                }
-                Ok(later)
-            });
-            let state = match state {
-                Some(e) => segment::read_some(&path(e), &e.checksum, blocks, ids, 2),
-                None => Ok(Vec::new()),
-            };
-            let later = later.join().expect("a read does not panic");
-            let read = state.and_then(|state| later.map(|later| Read { state, later }));
-            if let Some(check) = check {
-                check.join().expect("a checksum does not panic")?;
+        // Three reads at once on rayon's pool: the state file's pages (in two parts, half its
+        // row groups each), the log segments, and the checksums of the files read unchecked.
+        let check = || -> Result<()> {
+            unchecked
+                .iter()
+                .try_for_each(|e| e.checksum.check(&path(e)))
+        };
+        let later = || -> Result<Vec<Vec<Stamped>>> {
+            let mut later = Vec::new();
+            for e in logs {
+                later.extend(if whole(e) {
+                    segment::read(&path(e), &e.checksum, Some(ids), 1)?
+                } else {
+                    segment::read_some(&path(e), &e.checksum, None, ids, 1)?
+                });
             }
-            read
-        })
+            Ok(later)
+        };
+        let state = || match state {
+            Some(e) => segment::read_some(&path(e), &e.checksum, blocks, ids, 2),
+            None => Ok(Vec::new()),
+        };
+        let ((state, later), checked) = rayon::join(|| rayon::join(state, later), check);
+        // A mismatch is the error, whatever the reads made of the damage.
+        checked?;
+        state.and_then(|state| later.map(|later| Read { state, later }))
     }
 
     /// The digests of the blocks of the file `entry`, read and checked, if it has them. A

@@ -39,6 +39,7 @@ use parquet::file::page_index::column_index::ColumnIndexMetaData;
 use parquet::file::properties::{EnabledStatistics, WriterProperties};
 use parquet::file::reader::ChunkReader;
 use parquet::schema::types::ColumnPath;
+use rayon::prelude::*;
 use secmaster_core::{Fact, Value};
 
 use secmaster_io::arrow::{date_of_days, days};
@@ -236,8 +237,8 @@ pub(crate) fn write(
 }
 
 /// Reads a file written by [`write`] whole, after checking it against `expected`: the facts
-/// of the securities `only` (sorted; all when `None`), in `parts` parts decoded on as many
-/// threads, each of consecutive row groups (so the parts of a file sorted by security are
+/// of the securities `only` (sorted; all when `None`), in `parts` parts decoded in
+/// parallel, each of consecutive row groups (so the parts of a file sorted by security are
 /// too, one after the other).
 pub(crate) fn read(
     path: &Path,
@@ -333,8 +334,8 @@ fn invalid(path: &Path, reason: impl Into<String>) -> Error {
     })
 }
 
-/// Decodes `parts` shares of the file's row groups, on as many threads (sharing the
-/// metadata read once).
+/// Decodes `parts` shares of the file's row groups, in parallel on rayon's pool (sharing
+/// the metadata read once), in order.
 fn decode_parts<R: ChunkReader + Clone + 'static>(
     input: &R,
     metadata: &ArrowReaderMetadata,
@@ -343,18 +344,13 @@ fn decode_parts<R: ChunkReader + Clone + 'static>(
     parts: usize,
     path: &Path,
 ) -> Result<Vec<Vec<Stamped>>> {
-    let part = |part| {
-        let share = Share { part, parts };
-        decode_part(input.clone(), metadata.clone(), only, select, share, path)
-    };
-    std::thread::scope(|scope| {
-        let others: Vec<_> = (1..parts).map(|p| scope.spawn(move || part(p))).collect();
-        let first = part(0);
-        let others = others
-            .into_iter()
-            .map(|o| o.join().expect("a read does not panic"));
-        std::iter::once(first).chain(others).collect()
-    })
+    (0..parts)
+        .into_par_iter()
+        .map(|part| {
+            let share = Share { part, parts };
+            decode_part(input.clone(), metadata.clone(), only, select, share, path)
+        })
+        .collect()
 }
 
 /// A share of a file's row groups: the `part`-th of `parts` consecutive runs of them.
