@@ -109,6 +109,12 @@
 //! WHERE bound IS NULL OR effective_start_date < bound;
 //! ```
 //!
+//! # Features
+//!
+//! - `fault-injection` (off by default): builds the crash hook of the crash-safety tests,
+//!   `CRASH_AFTER`: an ingest then aborts the process after the step an environment
+//!   variable names. Release builds leave it off; the command line's tests turn it on.
+//!
 //! # Rules
 //!
 //! The store's table always equals a build of its log, batch after batch (DESIGN.md rule 6),
@@ -131,6 +137,7 @@ mod segment;
 
 pub use checksum::Checksum;
 pub use error::{Error, Result};
+#[cfg(feature = "fault-injection")]
 pub use fault::CRASH_AFTER;
 pub use ingest::{Compaction, IngestOptions, IngestReport};
 pub use lock::Writer;

@@ -37,3 +37,26 @@ fn the_store_never_prints_or_parses_arguments() {
         }
     }
 }
+
+/// The crash hook is the one place the store may abort the process, and it is built only
+/// with the `fault-injection` feature (`cargo build --release` leaves it out).
+#[test]
+fn only_the_feature_gated_crash_hook_aborts() {
+    for (path, text) in sources() {
+        let gated = "#[cfg(feature = \"fault-injection\")]\nmod hook {";
+        let checked = match text.find(gated) {
+            Some(at) if path.ends_with("fault.rs") => {
+                let hook = &text[at..];
+                let end = hook.find("\n}\n").expect("the hook module ends");
+                format!("{}{}", &text[..at], &hook[end..])
+            }
+            _ => text,
+        };
+        for word in ["std::process", "abort("] {
+            assert!(
+                !checked.contains(word),
+                "{path} mentions `{word}` outside the feature-gated crash hook"
+            );
+        }
+    }
+}
