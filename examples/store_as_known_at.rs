@@ -2,10 +2,10 @@
 //! correction as three batches, then ask what the table said after batch 2, and which batch
 //! set each value.
 //!
-//! Run with `cargo run --example store_as_known_at`. It prints security 1's market cap now
-//! (110 from 2024-03-01: the correction) and as known after batch 2 (100), the batch behind
-//! each market-cap value, and that the store as known after each batch equals a build of
-//! exactly the batches up to it.
+//! Run with `cargo run -p secmaster-store --example store_as_known_at`. It prints security
+//! 1's market cap now (110 from 2024-03-01: the correction) and as known after batch 2
+//! (100), the batch behind each market-cap value, and that the store as known after each
+//! batch equals a build of exactly the batches up to it.
 #![allow(clippy::print_stdout)] // an example prints its results
 
 use secmaster_core::{Fact, SecurityMaster, Table, sample};
