@@ -6,7 +6,7 @@ use std::path::Path;
 
 use criterion::{BatchSize, Criterion, criterion_group, criterion_main};
 use secmaster_core::{Options, SecurityMaster};
-use secmaster_io::store::{IngestOptions, Store};
+use secmaster_store::{IngestOptions, Store};
 
 #[path = "io_common.rs"]
 mod common;
@@ -35,7 +35,9 @@ fn store(c: &mut Criterion) {
     let root = dir.path().join("base.store");
     Store::init(&root, &Options::default()).expect("init");
     let options = IngestOptions::default();
-    Store::ingest_facts(&root, base.to_vec(), "base", &options).expect("ingest");
+    Store::lock(&root)
+        .and_then(|mut writer| writer.ingest_facts(base.to_vec(), "base", &options))
+        .expect("ingest");
 
     let mut group = c.benchmark_group("store");
     group.sample_size(10);
@@ -48,7 +50,8 @@ fn store(c: &mut Criterion) {
                 (run, batch.to_vec())
             },
             |(run, batch)| {
-                let report = Store::ingest_facts(run.path().join("s"), batch, "batch", &options)
+                let report = Store::lock(run.path().join("s"))
+                    .and_then(|mut writer| writer.ingest_facts(batch, "batch", &options))
                     .expect("ingest");
                 (run, report)
             },

@@ -2,14 +2,14 @@
 //! correction as three batches, then ask what the table said after batch 2, and which batch
 //! set each value.
 //!
-//! Run with `cargo run --example store_as_known_at`. It prints security 1's market cap now
-//! (110 from 2024-03-01: the correction) and as known after batch 2 (100), the batch behind
-//! each market-cap value, and that the store as known after each batch equals a build of
-//! exactly the batches up to it.
+//! Run with `cargo run -p secmaster-store --example store_as_known_at`. It prints security
+//! 1's market cap now (110 from 2024-03-01: the correction) and as known after batch 2
+//! (100), the batch behind each market-cap value, and that the store as known after each
+//! batch equals a build of exactly the batches up to it.
 #![allow(clippy::print_stdout)] // an example prints its results
 
 use secmaster_core::{Fact, SecurityMaster, Table, sample};
-use secmaster_io::store::{IngestOptions, Store};
+use secmaster_store::{IngestOptions, Store};
 
 fn market_cap(table: &Table) -> Result<Table, secmaster_core::Error> {
     table.where_security(1).select(&["market_cap"])
@@ -22,15 +22,18 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
 
     let late = vec![Fact::new(1, "market_cap", 110, "2024-03-01".parse()?)];
     let batches = [sample::trail(), sample::update(), late];
+    let mut writer = Store::lock(&root)?; // the one writer, until dropped
     for (name, batch) in ["trail", "update", "late"].iter().zip(&batches) {
-        let report = Store::ingest_facts(&root, batch.clone(), name, &IngestOptions::default())?;
+        let report = writer.ingest_facts(batch.clone(), name, &IngestOptions::default())?;
         println!(
             "batch {}: {} facts, {} securities, {} periods changed",
             report.batch, report.facts, report.securities, report.periods_changed
         );
     }
 
-    let store = Store::open(&root)?;
+    drop(writer);
+
+    let store = Store::open(&root)?; // readers take no lock
     println!("\nnow:\n{}", market_cap(&store.master()?.table())?);
     println!(
         "as known after batch 2:\n{}",

@@ -160,16 +160,17 @@ enum Builder {
     Date(Date32Builder),
 }
 
-/// Days from 1970-01-01, Arrow's `date32`.
-pub(crate) fn days(d: NaiveDate) -> i32 {
+/// Days from 1970-01-01: a date as Arrow's `Date32` holds it.
+pub fn days(d: NaiveDate) -> i32 {
     d.num_days_from_ce() - EPOCH_DAYS_FROM_CE
 }
 
 /// `NaiveDate::num_days_from_ce` of 1970-01-01, Arrow's day zero.
 const EPOCH_DAYS_FROM_CE: i32 = 719_163;
 
-/// The date `days` after 1970-01-01, if there is one.
-pub(crate) fn date_of_days(days: i64) -> Option<NaiveDate> {
+/// The date `days` after 1970-01-01 (a `Date32` or `Date64`'s day), if chrono has one:
+/// the inverse of [`days`].
+pub fn date_of_days(days: i64) -> Option<NaiveDate> {
     let ce = i32::try_from(days.checked_add(i64::from(EPOCH_DAYS_FROM_CE))?).ok()?;
     NaiveDate::from_num_days_from_ce_opt(ce)
 }

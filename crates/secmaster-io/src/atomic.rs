@@ -89,9 +89,14 @@ pub(crate) fn stage(
     })
 }
 
-/// Writes `path` whole or not at all: [`stage`], then commit. On any error the temporary
-/// file is removed and `path` is left as it was.
-pub(crate) fn write_file(
+/// Writes `path` whole or not at all. On any error the temporary file is removed and
+/// `path` is left as it was.
+///
+/// `write` gets a buffered writer on a temporary file beside `path` (named
+/// `.secmaster-*.tmp`); once it returns, the file is flushed, synced and renamed over
+/// `path`. The rename is not synced: a caller that needs it to survive a crash syncs the
+/// folder.
+pub fn write_file(
     path: &Path,
     write: impl FnOnce(&mut BufWriter<File>) -> Result<()>,
 ) -> Result<()> {

@@ -205,42 +205,6 @@ pub enum Error {
         /// The tables there, comma-separated.
         available: String,
     },
-    /// A store is missing, malformed or inconsistent.
-    #[error("store `{}`: {reason}", .path.display())]
-    Store {
-        /// The store's directory or the file at fault.
-        path: PathBuf,
-        /// What is wrong.
-        reason: String,
-    },
-    /// A file of a store is not the file its manifest describes.
-    #[error("`{}` is corrupt: checksum {found}, expected {expected}", .path.display())]
-    Checksum {
-        /// The file.
-        path: PathBuf,
-        /// What the manifest says.
-        expected: String,
-        /// What the file holds.
-        found: String,
-    },
-    /// Another writer holds the store.
-    #[error(
-        "store `{}` is locked by another writer; try again later or pass --wait",
-        .path.display()
-    )]
-    Locked {
-        /// The store's directory.
-        path: PathBuf,
-    },
-    /// A batch was refused (rule 8 or an empty attribute); the store is unchanged.
-    #[error("batch refused, store `{}` unchanged", .path.display())]
-    Rejected {
-        /// The store's directory.
-        path: PathBuf,
-        /// Why.
-        #[source]
-        source: secmaster_core::Error,
-    },
 }
 
 /// The most of a file's text (a field, a header's column list) a message quotes.

@@ -20,6 +20,7 @@
 //!   their text per attribute ([`facts::stream`] hands them to a build without a vector);
 //!   [`positions`] reads positions. [`ReadOptions`] sets the date
 //!   layout and the master being merged into.
+//! - [`atomic::write_file`]: the whole-or-nothing file writer every writer here uses.
 //! - [`Error`]: one error type; every variant names the file and, for a record, its
 //!   [`Location`].
 //!
@@ -48,7 +49,7 @@
 #![deny(missing_docs)]
 
 pub mod arrow;
-mod atomic;
+pub mod atomic;
 mod columnar;
 pub mod csv;
 mod error;
@@ -64,7 +65,6 @@ pub mod positions;
 mod records;
 mod schema;
 pub mod sql;
-pub mod store;
 mod text;
 
 pub use error::{Error, Location, Result};

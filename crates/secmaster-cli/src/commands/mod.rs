@@ -53,7 +53,7 @@ pub(crate) fn load(source: &Source, env: &Env) -> Result<SecurityMaster> {
     let mut stores = 0;
     for path in &source.facts {
         progress.set_message(format!("reading {}", path.display()));
-        if secmaster_io::store::Store::is_store(path) {
+        if secmaster_store::Store::is_store(path) {
             stores += 1;
             let known = store::master(path, source.known_at)?;
             master = Some(match master {

@@ -6,7 +6,7 @@ use std::path::Path;
 
 use anyhow::{Context, Result};
 use secmaster_core::{Column, Options, SecurityMaster, Table, Value, ValueType};
-use secmaster_io::store::{IngestOptions, IngestReport, Store};
+use secmaster_store::{Compaction, IngestOptions, IngestReport, Store, Writer};
 
 use crate::args::{KnownAt, ReportFormat};
 use crate::error::Usage;
@@ -30,6 +30,15 @@ fn batch_at(store: &Store, at: KnownAt) -> u64 {
     }
 }
 
+/// The writer of the store at `path`: now, or once another writer is done (`--wait`).
+fn lock(path: &Path, wait: bool) -> secmaster_store::Result<Writer> {
+    if wait {
+        Store::lock_waiting(path)
+    } else {
+        Store::lock(path)
+    }
+}
+
 pub(crate) fn init(plan: &Init, out: &mut dyn Write) -> Result<()> {
     let options = match &plan.priority {
         Some(p) => Options::default().with_priority(p.iter().map(String::as_str)),
@@ -42,14 +51,15 @@ pub(crate) fn init(plan: &Init, out: &mut dyn Write) -> Result<()> {
 
 pub(crate) fn ingest(plan: &Ingest, out: &mut dyn Write, env: &Env) -> Result<()> {
     let progress = Progress::spinner(env, format!("ingesting into {}", plan.store.display()));
-    let options = IngestOptions {
-        wait: plan.wait,
-        dry_run: plan.dry_run,
+    let options = IngestOptions::default()
+        .with_dry_run(plan.dry_run)
         // Otherwise the store decides by the size of its deltas.
-        compact: plan.no_compact.then_some(false),
-        ..IngestOptions::default()
-    };
-    let report = Store::ingest(&plan.store, &plan.facts, &options)?;
+        .with_compaction(if plan.no_compact {
+            Compaction::Never
+        } else {
+            Compaction::Auto
+        });
+    let report = lock(&plan.store, plan.wait)?.ingest(&plan.facts, &options)?;
     drop(progress);
     match plan.report {
         ReportFormat::Json => writeln!(out, "{}", serde_json::to_string(&report)?)?,
@@ -104,15 +114,15 @@ pub(crate) fn log(plan: &StoreOutput, out: &mut dyn Write) -> Result<()> {
         .iter()
         .map(|b| {
             vec![
-                Value::Int(b.number as i64),
+                Value::Int(b.number() as i64),
                 Value::from(
-                    b.committed_at
+                    b.committed_at()
                         .to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true),
                 ),
-                Value::Int(b.facts as i64),
-                Value::from(b.sources.join(" ")),
-                Value::from(b.log.path.as_str()),
-                Value::from(b.log.checksum.xxh3.as_str()),
+                Value::Int(b.facts() as i64),
+                Value::from(b.sources().join(" ")),
+                Value::from(b.path()),
+                Value::from(b.checksum().xxh3()),
             ]
         })
         .collect();
@@ -180,13 +190,20 @@ pub(crate) fn history(plan: &History, out: &mut dyn Write) -> Result<()> {
 }
 
 pub(crate) fn compact(store: &Path, wait: bool, out: &mut dyn Write) -> Result<()> {
-    Store::compact(store, wait).with_context(|| format!("cannot compact `{}`", store.display()))?;
+    lock(store, wait)
+        .and_then(|mut writer| writer.compact())
+        .with_context(|| format!("cannot compact `{}`", store.display()))?;
     writeln!(out, "compacted {}", store.display())?;
     Ok(())
 }
 
 pub(crate) fn verify(store: &Path, out: &mut dyn Write) -> Result<()> {
-    let (files, bytes) = Store::read(store, Store::verify)?;
-    writeln!(out, "ok: {files} files, {bytes} bytes match the manifest")?;
+    let verified = Store::read(store, Store::verify)?;
+    writeln!(
+        out,
+        "ok: {} files, {} bytes match the manifest",
+        verified.files(),
+        verified.bytes()
+    )?;
     Ok(())
 }

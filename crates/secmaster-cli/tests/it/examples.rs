@@ -66,37 +66,3 @@ fn parquet_round_trip() {
     assert!(out.contains("\n  maturity_date          date\n"), "{out}");
     assert!(out.ends_with("read back equals written: yes\n"), "{out}");
 }
-
-#[test]
-fn store_as_known_at() {
-    let out = run_example("store_as_known_at");
-    assert!(
-        out.starts_with(
-            "batch 1: 15 facts, 3 securities, 0 periods changed\n\
-             batch 2: 6 facts, 2 securities, 4 periods changed\n\
-             batch 3: 1 facts, 1 securities, 2 periods changed\n"
-        ),
-        "{out}"
-    );
-    assert!(
-        out.contains("\n1            2024-03-01            2024-03-22          110\n"),
-        "{out}"
-    );
-    assert!(
-        out.contains(
-            "as known after batch 2:\n\
-             security_id  effective_start_date  effective_end_date  market_cap\n\
-             1            2024-01-01            2024-03-01          null\n\
-             1            2024-03-01            2024-03-22          100\n"
-        ),
-        "{out}"
-    );
-    assert!(
-        out.contains("\n2024-03-01            2024-03-22          110    2024-03-01  3\n"),
-        "{out}"
-    );
-    assert!(
-        out.ends_with("as known after each batch equals a build of its prefix: yes\n"),
-        "{out}"
-    );
-}

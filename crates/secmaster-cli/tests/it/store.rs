@@ -13,7 +13,8 @@ use std::time::{Duration, Instant};
 
 use crate::{data, secmaster_in, temp};
 
-/// The crash-test hook of `secmaster ingest` (secmaster_io::store::CRASH_AFTER).
+/// The crash-test hook of `secmaster ingest` (secmaster_store::CRASH_AFTER), built into
+/// the binary by the `fault-injection` feature that `cargo test` turns on.
 const CRASH_AFTER: &str = "SECMASTER_STORE_CRASH_AFTER";
 
 /// The table of a store with no batch: the key columns and nothing else.

@@ -31,7 +31,10 @@ mod runs;
 
 use runs::Layout;
 
-pub(crate) fn parquet_error(path: &Path) -> impl Fn(ParquetError) -> Error + '_ {
+/// Turns the Parquet reader's or writer's errors into [`Error::Parquet`] naming `path`: a
+/// `map_err` argument for code outside io that drives parquet itself (the store's fact
+/// files).
+pub fn parquet_error(path: &Path) -> impl Fn(ParquetError) -> Error + '_ {
     move |source| Error::Parquet {
         path: path.to_path_buf(),
         source,
@@ -95,7 +98,10 @@ fn write_batches(
 /// the next batch and writes finished row groups. The file is
 /// the one [`ArrowWriter`] writes from the same batches (given `schema` and `props`): the
 /// same row groups and the same encoding of each column.
-pub(crate) fn encode_batches<W: std::io::Write + Send>(
+///
+/// `out` gets the file's bytes as they are made; write it to a temporary file with
+/// [`atomic::write_file`] to replace a file only once it is complete.
+pub fn encode_batches<W: std::io::Write + Send>(
     out: W,
     path: &Path,
     schema: SchemaRef,
@@ -244,8 +250,9 @@ pub fn write_master(path: impl AsRef<Path>, master: &SecurityMaster) -> Result<(
 }
 
 /// [`write_master`] to `out`, which it returns; `path` names it in errors. Of each security
-/// `since` names (sorted by id), only the rows that start on or after its date.
-pub(crate) fn write_master_to<W: std::io::Write + Send>(
+/// `since` names (sorted by id), only the rows that start on or after its date; the others
+/// whole. With an empty `since`, the file [`write_master`] writes.
+pub fn write_master_to<W: std::io::Write + Send>(
     out: W,
     path: &Path,
     master: &SecurityMaster,
@@ -300,8 +307,9 @@ fn read_from<R: parquet::file::reader::ChunkReader + 'static>(
     Ok(table)
 }
 
-/// Reads a table from the bytes of a Parquet file; `path` names it in errors.
-pub(crate) fn read_bytes(bytes: Vec<u8>, path: &Path) -> Result<Table> {
+/// Reads a table from the bytes of a Parquet file (read, and perhaps checked, by the
+/// caller); `path` names it in errors.
+pub fn read_bytes(bytes: Vec<u8>, path: &Path) -> Result<Table> {
     let builder = ParquetRecordBatchReaderBuilder::try_new(bytes::Bytes::from(bytes))
         .map_err(parquet_error(path))?;
     read_from(builder, path, Target::Table)?.finish()

@@ -5,7 +5,6 @@ mod facts;
 mod files;
 mod roundtrip;
 mod sql;
-mod store;
 mod tidy;
 
 use std::path::{Path, PathBuf};

@@ -16,10 +16,9 @@
 
 use std::collections::HashMap;
 use std::fs::File;
-use std::io::{Read, Write};
-use std::os::unix::fs::FileExt;
+use std::io::Write;
 use std::path::Path;
-use std::sync::{Arc, LazyLock, Mutex};
+use std::sync::{Arc, LazyLock};
 
 use arrow_array::builder::{
     BooleanBuilder, Date32Builder, Float64Builder, Int64Builder, StringBuilder,
@@ -35,18 +34,21 @@ use parquet::arrow::arrow_reader::{
     RowFilter, RowSelection, RowSelector,
 };
 use parquet::basic::{Compression, Encoding, ZstdLevel};
-use parquet::errors::ParquetError;
 use parquet::file::metadata::PageIndexPolicy;
 use parquet::file::page_index::column_index::ColumnIndexMetaData;
 use parquet::file::properties::{EnabledStatistics, WriterProperties};
-use parquet::file::reader::{ChunkReader, Length};
+use parquet::file::reader::ChunkReader;
 use parquet::schema::types::ColumnPath;
+use rayon::prelude::*;
 use secmaster_core::{Fact, Value};
 
-use super::checksum::{Blocks, Checksum, HashingWriter};
-use crate::arrow::{date_of_days, days};
-use crate::parquet::{encode_batches, parquet_error};
-use crate::{Error, Result, atomic};
+use secmaster_io::arrow::{date_of_days, days};
+use secmaster_io::atomic;
+use secmaster_io::parquet::{encode_batches, parquet_error};
+
+use crate::checked::At;
+use crate::checksum::{Blocks, Checksum, HashingWriter};
+use crate::{Error, Result};
 
 /// A fact and the number of the batch that brought it.
 pub(crate) type Stamped = (Fact, u64);
@@ -222,10 +224,12 @@ pub(crate) fn write(
             HashingWriter::new(out)
         };
         let mut hashing = encode_batches(hashing, path, SCHEMA.clone(), props, batches)?;
-        hashing.flush().map_err(|source| Error::Write {
-            path: path.to_path_buf(),
-            source,
-        })?;
+        hashing
+            .flush()
+            .map_err(|source| secmaster_io::Error::Write {
+                path: path.to_path_buf(),
+                source,
+            })?;
         checksum = Some((hashing.finish(), hashing.blocks()));
         Ok(())
     })?;
@@ -233,8 +237,8 @@ pub(crate) fn write(
 }
 
 /// Reads a file written by [`write`] whole, after checking it against `expected`: the facts
-/// of the securities `only` (sorted; all when `None`), in `parts` parts decoded on as many
-/// threads, each of consecutive row groups (so the parts of a file sorted by security are
+/// of the securities `only` (sorted; all when `None`), in `parts` parts decoded in
+/// parallel, each of consecutive row groups (so the parts of a file sorted by security are
 /// too, one after the other).
 pub(crate) fn read(
     path: &Path,
@@ -308,19 +312,30 @@ fn metadata<R: ChunkReader>(
     let options = ArrowReaderOptions::new().with_page_index_policy(policy);
     let metadata = ArrowReaderMetadata::load(input, options).map_err(parquet_error(path))?;
     if metadata.schema().fields() != SCHEMA.fields() {
-        return Err(Error::InvalidSchema {
-            path: path.to_path_buf(),
-            reason: "not a secmaster store fact file (unexpected columns)".to_string(),
-        });
+        return Err(invalid(
+            path,
+            "not a secmaster store fact file (unexpected columns)",
+        ));
     }
     // The attribute names read as a dictionary: each name is looked up once per batch,
     // not once per fact.
     let options = ArrowReaderOptions::new().with_schema(READ_SCHEMA.clone());
-    ArrowReaderMetadata::try_new(metadata.metadata().clone(), options).map_err(parquet_error(path))
+    Ok(
+        ArrowReaderMetadata::try_new(metadata.metadata().clone(), options)
+            .map_err(parquet_error(path))?,
+    )
 }
 
-/// Decodes `parts` shares of the file's row groups, on as many threads (sharing the
-/// metadata read once).
+/// A fact file that is not one: io's [`InvalidSchema`](secmaster_io::Error::InvalidSchema).
+fn invalid(path: &Path, reason: impl Into<String>) -> Error {
+    Error::Io(secmaster_io::Error::InvalidSchema {
+        path: path.to_path_buf(),
+        reason: reason.into(),
+    })
+}
+
+/// Decodes `parts` shares of the file's row groups, in parallel on rayon's pool (sharing
+/// the metadata read once), in order.
 fn decode_parts<R: ChunkReader + Clone + 'static>(
     input: &R,
     metadata: &ArrowReaderMetadata,
@@ -329,18 +344,13 @@ fn decode_parts<R: ChunkReader + Clone + 'static>(
     parts: usize,
     path: &Path,
 ) -> Result<Vec<Vec<Stamped>>> {
-    let part = |part| {
-        let share = Share { part, parts };
-        decode_part(input.clone(), metadata.clone(), only, select, share, path)
-    };
-    std::thread::scope(|scope| {
-        let others: Vec<_> = (1..parts).map(|p| scope.spawn(move || part(p))).collect();
-        let first = part(0);
-        let others = others
-            .into_iter()
-            .map(|o| o.join().expect("a read does not panic"));
-        std::iter::once(first).chain(others).collect()
-    })
+    (0..parts)
+        .into_par_iter()
+        .map(|part| {
+            let share = Share { part, parts };
+            decode_part(input.clone(), metadata.clone(), only, select, share, path)
+        })
+        .collect()
 }
 
 /// A share of a file's row groups: the `part`-th of `parts` consecutive runs of them.
@@ -415,7 +425,7 @@ fn decode_part<R: ChunkReader + 'static>(
     // instead would copy it and touch twice the memory (fresh pages are dear).
     let batches = reader
         .collect::<std::result::Result<Vec<RecordBatch>, _>>()
-        .map_err(|source| Error::Arrow {
+        .map_err(|source| secmaster_io::Error::Arrow {
             path: path.to_path_buf(),
             source,
         })?;
@@ -427,92 +437,6 @@ fn decode_part<R: ChunkReader + 'static>(
         decode(&batch, only, &mut names, &mut out, path)?;
     }
     Ok(out)
-}
-
-/// A block that failed its check: `(block, expected digest, found digest)`.
-type Damage = (usize, u64, u64);
-
-/// A file read by position (`pread`), one call per range Parquet asks for: the reader of
-/// a few securities fetches a few scattered pages, never the whole file. With the digests
-/// of its blocks, each range is read out to whole blocks and they are checked; the first
-/// that fails is kept in `damage` (Parquet's errors carry no more than a message).
-#[derive(Clone)]
-struct At {
-    file: Arc<File>,
-    len: u64,
-    blocks: Option<Arc<Blocks>>,
-    damage: Arc<Mutex<Option<Damage>>>,
-}
-
-impl Length for At {
-    fn len(&self) -> u64 {
-        self.len
-    }
-}
-
-impl ChunkReader for At {
-    type T = AtReader;
-
-    fn get_read(&self, start: u64) -> parquet::errors::Result<AtReader> {
-        Ok(AtReader {
-            at: self.clone(),
-            pos: start,
-        })
-    }
-
-    fn get_bytes(&self, start: u64, length: usize) -> parquet::errors::Result<Bytes> {
-        let Some(blocks) = &self.blocks else {
-            let mut buffer = vec![0; length];
-            self.file.read_exact_at(&mut buffer, start)?;
-            return Ok(buffer.into());
-        };
-        let end = start + length as u64;
-        if end > self.len {
-            return Err(ParquetError::EOF(format!(
-                "bytes {start}..{end} of a file of {}",
-                self.len
-            )));
-        }
-        let size = blocks.size() as u64;
-        let from = start / size * size;
-        let to = end.div_ceil(size) * size;
-        let mut buffer = vec![0; (to.min(self.len) - from) as usize];
-        self.file.read_exact_at(&mut buffer, from)?;
-        if let Err(damage) = blocks.verify((from / size) as usize, &buffer) {
-            let mut first = self.damage.lock().expect("no panic holds the lock");
-            first.get_or_insert(damage);
-            return Err(ParquetError::General(format!(
-                "block {} does not match its digest",
-                damage.0
-            )));
-        }
-        let at = (start - from) as usize;
-        Ok(Bytes::from(buffer).slice(at..at + length))
-    }
-}
-
-/// [`At`]'s reader from an offset on.
-struct AtReader {
-    at: At,
-    pos: u64,
-}
-
-impl Read for AtReader {
-    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
-        if self.at.blocks.is_none() {
-            let n = self.at.file.read_at(buf, self.pos)?;
-            self.pos += n as u64;
-            return Ok(n);
-        }
-        let n = buf.len().min(self.at.len.saturating_sub(self.pos) as usize);
-        let bytes = self
-            .at
-            .get_bytes(self.pos, n)
-            .map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidData, e))?;
-        buf[..n].copy_from_slice(&bytes);
-        self.pos += n as u64;
-        Ok(n)
-    }
 }
 
 /// The rows of the pages that may hold one of `ids` (for each row group read, in order, the
@@ -585,10 +509,7 @@ fn decode(
     let str_ = c(6).as_string::<i32>();
     let date_ = c(7).as_primitive::<Date32Type>();
     let stamp = c(8).as_primitive::<Int64Type>();
-    let bad_date = |days: i32| Error::InvalidSchema {
-        path: path.to_path_buf(),
-        reason: format!("date32 value {days} is out of range"),
-    };
+    let bad_date = |days: i32| invalid(path, format!("date32 value {days} is out of range"));
     for r in 0..batch.num_rows() {
         let security = id.value(r);
         if only.is_some_and(|ids| ids.binary_search(&security).is_err()) {

@@ -5,7 +5,7 @@ use std::path::Path;
 
 use proptest::prelude::*;
 use secmaster_core::{Fact, Options, SecurityMaster, Value, sample, strategy};
-use secmaster_io::store::{IngestOptions, Store};
+use secmaster_store::{Compaction, IngestOptions, IngestReport, Store};
 
 fn d(s: &str) -> chrono::NaiveDate {
     s.parse().unwrap()
@@ -34,11 +34,8 @@ fn trail_and_update() -> SecurityMaster {
     SecurityMaster::build(all).unwrap()
 }
 
-fn ingest(
-    root: &Path,
-    facts: Vec<Fact>,
-) -> secmaster_io::Result<secmaster_io::store::IngestReport> {
-    Store::ingest_facts(root, facts, "test", &IngestOptions::default())
+fn ingest(root: &Path, facts: Vec<Fact>) -> secmaster_store::Result<IngestReport> {
+    Store::lock(root)?.ingest_facts(facts, "test", &IngestOptions::default())
 }
 
 #[test]
@@ -67,12 +64,18 @@ fn the_sample_trail_and_update_as_two_batches() {
     assert!(store.master_after(3).is_err());
     let batches = store.batches();
     assert_eq!(batches.len(), 2);
-    assert!(batches[0].committed_at <= batches[1].committed_at);
-    assert_eq!(store.batch_at(batches[1].committed_at), 2);
+    assert!(batches[0].committed_at() <= batches[1].committed_at());
+    assert_eq!(store.batch_at(batches[1].committed_at()), 2);
     assert_eq!(
-        store.batch_at(batches[0].committed_at - chrono::Duration::seconds(1)),
+        store.batch_at(batches[0].committed_at() - chrono::Duration::seconds(1)),
         0
     );
+    assert_eq!(
+        (batches[1].number(), batches[1].facts(), batches[1].path()),
+        (2, sample::update().len() as u64, "log/000002.parquet")
+    );
+    assert_eq!(batches[1].sources(), ["test"]);
+    assert_eq!(batches[1].checksum().xxh3().len(), 16);
 }
 
 #[test]
@@ -125,11 +128,10 @@ fn a_dry_run_reports_and_writes_nothing() {
         Fact::new(1, "exchange", "XNAS", d("2024-03-25")), // splits a period, new column
         Fact::new(99, "ticker", "NEW", d("2024-01-01")),
     ];
-    let options = IngestOptions {
-        dry_run: true,
-        ..IngestOptions::default()
-    };
-    let report = Store::ingest_facts(&root, late.clone(), "late", &options).unwrap();
+    let options = IngestOptions::default().with_dry_run(true);
+    let mut writer = Store::lock(&root).unwrap();
+    let report = writer.ingest_facts(late.clone(), "late", &options).unwrap();
+    drop(writer);
     assert_eq!(snapshot(&root), before);
     assert!(report.dry_run);
     assert_eq!((report.securities, report.new_securities), (2, 1));
@@ -183,7 +185,10 @@ fn a_refused_batch_leaves_every_byte_as_it_was() {
         "security_id,attribute,value,effective_date\n1,x,1,notadate\n",
     )
     .unwrap();
-    let err = Store::ingest(&root, &[bad], &IngestOptions::default()).unwrap_err();
+    let err = Store::lock(&root)
+        .unwrap()
+        .ingest(&[bad], &IngestOptions::default())
+        .unwrap_err();
     assert!(err.to_string().contains("bad.csv"), "{err}");
     assert_eq!(snapshot(&root), before);
 }
@@ -195,7 +200,7 @@ fn a_corrupt_file_is_named() {
     Store::init(&root, &Options::default()).unwrap();
     ingest(&root, sample::trail()).unwrap();
     let store = Store::open(&root).unwrap();
-    for entry in store.files().map(|e| e.path.clone()).collect::<Vec<_>>() {
+    for entry in store.files().map(str::to_string).collect::<Vec<_>>() {
         let path = root.join(&entry);
         let good = std::fs::read(&path).unwrap();
         let mut bad = good.clone();
@@ -230,6 +235,36 @@ fn a_second_writer_is_refused_while_the_first_holds_the_lock() {
     assert!(err.to_string().contains("locked"), "{err}");
     held.unlock().unwrap();
     ingest(&root, sample::trail()).unwrap();
+}
+
+/// A writer holds the lock until dropped, and reads its own commits without reopening.
+#[test]
+fn one_writer_at_a_time_and_it_reads_what_it_committed() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().join("s");
+    Store::init(&root, &Options::default()).unwrap();
+    let mut writer = Store::lock(&root).unwrap();
+    let err = Store::lock(&root).unwrap_err();
+    assert!(
+        matches!(err, secmaster_store::Error::Locked { .. }),
+        "{err}"
+    );
+    let options = IngestOptions::default().with_compaction(Compaction::Never);
+    writer
+        .ingest_facts(sample::trail(), "trail", &options)
+        .unwrap();
+    writer
+        .ingest_facts(sample::update(), "update", &options)
+        .unwrap();
+    assert_eq!(writer.store().last_batch(), 2);
+    assert_eq!(writer.store().files().count(), 2);
+    writer.compact().unwrap();
+    assert_eq!(writer.store().files().count(), 2); // a state file and one table file
+    let built = trail_and_update();
+    assert_eq!(writer.store().master().unwrap(), built);
+    assert_eq!(Store::open(&root).unwrap().table().unwrap(), built.table());
+    drop(writer);
+    Store::lock(&root).unwrap();
 }
 
 #[test]
@@ -271,9 +306,14 @@ proptest! {
             let mut prefix = prefixes.last().cloned().unwrap_or_default();
             prefix.extend(batch.clone());
             let expected = SecurityMaster::build(prefix.clone());
-            let options = IngestOptions { compact: policies[i], ..IngestOptions::default() };
+            let compaction = match policies[i] {
+                None => Compaction::Auto,
+                Some(true) => Compaction::Always,
+                Some(false) => Compaction::Never,
+            };
+            let options = IngestOptions::default().with_compaction(compaction);
             let committed = batch.clone();
-            match Store::ingest_facts(&root, batch, "test", &options) {
+            match Store::lock(&root).unwrap().ingest_facts(batch, "test", &options) {
                 Ok(_) => {
                     let expected = expected.unwrap();
                     let store = Store::open(&root).unwrap();
@@ -287,7 +327,7 @@ proptest! {
                 Err(_) => prop_assert!(expected.is_err()),
             }
             if compact_after == Some(i) {
-                Store::compact(&root, false).unwrap();
+                Store::lock(&root).unwrap().compact().unwrap();
             }
         }
         let store = Store::open(&root).unwrap();
@@ -340,7 +380,10 @@ fn the_files_of_one_batch_are_typed_as_a_build_types_them() {
     std::fs::write(&first, format!("{header}1,code,abc,2024-01-01\n")).unwrap();
     // Alone, `123` would be an int; after `a.csv` made `code` a string column, it is text.
     std::fs::write(&second, format!("{header}1,code,123,2024-02-01\n")).unwrap();
-    Store::ingest(&root, &[first, second], &IngestOptions::default()).unwrap();
+    Store::lock(&root)
+        .unwrap()
+        .ingest(&[first, second], &IngestOptions::default())
+        .unwrap();
     let master = Store::open(&root).unwrap().master().unwrap();
     let codes: Vec<Value> = master.table().column_values(3).cloned().collect();
     assert_eq!(codes, [Value::from("abc"), Value::from("123")]);
@@ -354,11 +397,11 @@ fn verify_checks_every_listed_file_and_leftovers_go() {
     ingest(&root, sample::trail()).unwrap();
     ingest(&root, sample::update()).unwrap();
     let store = Store::open(&root).unwrap();
-    let (files, bytes) = store.verify().unwrap();
+    let verified = store.verify().unwrap();
     let listed = store.files().count() + store.batches().len();
-    assert_eq!(files, listed);
-    assert!(bytes > 0);
-    let table = root.join(&store.files().last().unwrap().path);
+    assert_eq!(verified.files(), listed);
+    assert!(verified.bytes() > 0);
+    let table = root.join(store.files().last().unwrap());
     let good = std::fs::read(&table).unwrap();
     let mut bad = good.clone();
     bad[10] ^= 0xff;
@@ -381,11 +424,12 @@ fn a_version_1_store_reads_and_upgrades() {
     let dir = tempfile::tempdir().unwrap();
     let root = dir.path().join("s");
     Store::init(&root, &Options::default()).unwrap();
-    let compact = IngestOptions {
-        compact: Some(true),
-        ..IngestOptions::default()
-    };
-    Store::ingest_facts(&root, sample::trail(), "trail", &compact).unwrap();
+    let compact = IngestOptions::default().with_compaction(Compaction::Always);
+    let mut writer = Store::lock(&root).unwrap();
+    writer
+        .ingest_facts(sample::trail(), "trail", &compact)
+        .unwrap();
+    drop(writer);
     // What version 1 wrote: a list of state files, no `state_through`.
     let path = root.join("manifest.json");
     let mut manifest: serde_json::Value =

@@ -16,18 +16,29 @@ use crate::{Error, Result};
 /// The block a streamed check reads at a time: small enough to stay in cache.
 const BLOCK: usize = 256 * 1024;
 
-/// The checksum and length of a file.
+/// The checksum and length of a file, as the manifest records them.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Checksum {
     /// XXH3-64 of the file's bytes, as 16 lowercase hex digits.
-    pub xxh3: String,
+    pub(crate) xxh3: String,
     /// The file's length in bytes.
-    pub bytes: u64,
+    pub(crate) bytes: u64,
 }
 
 impl Checksum {
+    /// The XXH3-64 of the file's bytes, as 16 lowercase hex digits (what `xxhsum -H3 FILE`
+    /// prints).
+    pub fn xxh3(&self) -> &str {
+        &self.xxh3
+    }
+
+    /// The file's length in bytes.
+    pub fn bytes(&self) -> u64 {
+        self.bytes
+    }
+
     /// The checksum of `data`.
-    pub fn of(data: &[u8]) -> Checksum {
+    pub(crate) fn of(data: &[u8]) -> Checksum {
         Checksum {
             xxh3: format!("{:016x}", XxHash3_64::oneshot(data)),
             bytes: data.len() as u64,

@@ -1,0 +1,77 @@
+//! The one writer: [`Writer`], which holds the store's lock (an exclusive `flock` on
+//! `writer.lock`) for as long as it lives.
+
+use std::fs::File;
+use std::path::Path;
+
+use crate::manifest::write_error;
+use crate::{Error, Result, Store};
+
+/// The lock file's name in a store.
+const LOCK: &str = "writer.lock";
+
+/// The one writer of a store: it holds the store's lock, released when it is dropped or
+/// when the process dies (so a crashed writer never leaves the store locked), and ingests
+/// batches ([`Writer::ingest`]) and compacts ([`Writer::compact`]). Readers
+/// ([`Store::open`]) take no lock and go on reading while it writes.
+#[derive(Debug)]
+pub struct Writer {
+    _lock: File,
+    pub(crate) store: Store,
+}
+
+impl Store {
+    /// Takes the writer's lock of the store at `root`, or fails with [`Error::Locked`] if
+    /// another writer holds it.
+    pub fn lock(root: impl AsRef<Path>) -> Result<Writer> {
+        Writer::acquire(root.as_ref(), false)
+    }
+
+    /// Takes the writer's lock of the store at `root`, waiting for another writer to
+    /// finish first.
+    pub fn lock_waiting(root: impl AsRef<Path>) -> Result<Writer> {
+        Writer::acquire(root.as_ref(), true)
+    }
+}
+
+impl Writer {
+    fn acquire(root: &Path, wait: bool) -> Result<Writer> {
+        if !Store::is_store(root) {
+            Store::open(root)?; // the "not a store" error
+        }
+        let path = root.join(LOCK);
+        let file = std::fs::OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(&path)
+            .map_err(write_error(&path))?;
+        if wait {
+            file.lock().map_err(write_error(&path))?;
+        } else {
+            match file.try_lock() {
+                Ok(()) => {}
+                Err(std::fs::TryLockError::WouldBlock) => {
+                    return Err(Error::Locked {
+                        path: root.to_path_buf(),
+                    });
+                }
+                Err(std::fs::TryLockError::Error(e)) => return Err(write_error(&path)(e)),
+            }
+        }
+        // Opened under the lock: no other writer commits while this one lives.
+        let store = Store::open(root)?;
+        Ok(Writer { _lock: file, store })
+    }
+
+    /// The store as this writer last committed it (or found it).
+    pub fn store(&self) -> &Store {
+        &self.store
+    }
+}
+
+/// Creates the lock file of a new store at `root`.
+pub(crate) fn create(root: &Path) -> Result<()> {
+    let path = root.join(LOCK);
+    std::fs::write(&path, b"").map_err(write_error(&path))
+}
