@@ -13,6 +13,18 @@ pub enum Error {
         /// The offending fact.
         fact: Fact,
     },
+    /// A fact names a key column (`security_id`, `effective_start_date`,
+    /// `effective_end_date`) as its attribute, which would give the table two columns of
+    /// that name (rule 1).
+    #[error(
+        "fact {fact} names the key column `{}` as its attribute; an attribute cannot take a \
+         key column's name",
+        .fact.attribute()
+    )]
+    KeyAttribute {
+        /// The offending fact.
+        fact: Fact,
+    },
     /// A fact's value does not fit the type its attribute already has (rule 8).
     #[error("attribute `{attribute}` holds {existing} values but fact {fact} gives a {found}")]
     TypeConflict {

@@ -9,7 +9,7 @@ use rayon::prelude::*;
 
 use super::history::Entry;
 use super::schema::{AttrId, Schema};
-use crate::{Error, Fact, Result, ValueType};
+use crate::{Error, Fact, KEY_COLUMNS, Result, ValueType};
 
 /// A hasher for security ids: one multiply, good enough for a `HashMap` keyed by `i64` and
 /// several times faster than the default SipHash, whose DoS resistance ids do not need.
@@ -148,13 +148,17 @@ impl<'m> Intake<'m> {
         }
     }
 
-    fn attribute(&mut self, name: &Arc<str>) -> AttrId {
+    /// The id of `name`, or `None` when no attribute may have it (rule 1): it is empty or
+    /// a key column's. Only a name new to the master is checked, since the schema holds
+    /// valid names alone.
+    fn attribute(&mut self, name: &Arc<str>) -> Option<AttrId> {
         let address = Arc::as_ptr(name).cast::<u8>() as usize;
         if let Some((_, a)) = self.by_address.get(&address) {
-            return *a;
+            return Some(*a);
         }
         let attr = match self.schema.index.get(&**name) {
             Some(&a) => a,
+            None if name.is_empty() || KEY_COLUMNS.contains(&&**name) => return None,
             None => *self.new_index.entry(name.clone()).or_insert_with(|| {
                 self.new_names.push(name.clone());
                 self.types.push(None);
@@ -165,14 +169,17 @@ impl<'m> Intake<'m> {
         if self.by_address.len() < 4096 {
             self.by_address.insert(address, (name.clone(), attr));
         }
-        attr
+        Some(attr)
     }
 
     pub(super) fn take(&mut self, fact: Fact) -> Result<()> {
-        if fact.attribute().is_empty() {
-            return Err(Error::EmptyAttribute { fact });
-        }
-        let attr = self.attribute(fact.attribute_arc());
+        let Some(attr) = self.attribute(fact.attribute_arc()) else {
+            return Err(if fact.attribute().is_empty() {
+                Error::EmptyAttribute { fact }
+            } else {
+                Error::KeyAttribute { fact }
+            });
+        };
         if let Some(found) = fact.value().value_type() {
             if let Some(firsts) = &mut self.firsts {
                 let bit = 1 << found as u8;

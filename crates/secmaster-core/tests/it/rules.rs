@@ -225,6 +225,45 @@ fn empty_attribute_is_refused() {
 }
 
 #[test]
+fn rule1_key_column_names_are_refused_as_attributes() {
+    let mut master = SecurityMaster::build(facts("1 2024-01-01 ticker=A")).unwrap();
+    let before = master.clone();
+    for key in ["security_id", "effective_start_date", "effective_end_date"] {
+        let late = Fact::new(1, key, 99, date("2024-01-02"));
+        let err = master
+            .merge([
+                Fact::new(2, "ticker", "B", date("2024-01-01")),
+                late.clone(),
+            ])
+            .unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            format!(
+                "fact (1, {key}, 99, 2024-01-02) names the key column `{key}` as its \
+                 attribute; an attribute cannot take a key column's name"
+            )
+        );
+        assert_eq!(
+            err,
+            secmaster_core::Error::KeyAttribute { fact: late.clone() }
+        );
+        assert_eq!(master, before);
+        // The same error from a batch in parts, and from a build.
+        let mut parted = before.clone();
+        let parts = vec![
+            vec![Fact::new(2, "ticker", "B", date("2024-01-01"))],
+            vec![late.clone()],
+        ];
+        assert_eq!(parted.merge_parts(parts).unwrap_err(), err);
+        assert_eq!(SecurityMaster::build([late]).unwrap_err(), err);
+    }
+    // A name that merely contains a key's name is an ordinary attribute.
+    master
+        .merge([Fact::new(1, "old_security_id", 7, date("2024-01-02"))])
+        .unwrap();
+}
+
+#[test]
 fn all_null_column_has_no_type_and_stays() {
     let master = SecurityMaster::build(facts("1 2024-01-01 ticker=A note=null")).unwrap();
     let columns = master.columns();
