@@ -14,7 +14,7 @@ fn join(c: &mut Criterion) {
     let master =
         SecurityMaster::build(Trail::new(&config).expect("a valid config")).expect("well typed");
     let count = scale::size(1_000_000);
-    let positions = positions(&config, count as usize);
+    let positions = positions(&config, count as usize).expect("a valid config");
     let mut group = c.benchmark_group("join");
     group.sample_size(10);
     let id = format!(

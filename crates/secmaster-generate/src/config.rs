@@ -1,5 +1,7 @@
 //! [`Config`]: what to generate, how many securities and facts, from which seed.
 
+use crate::Error;
+
 /// What to generate: how many securities and facts, from which seed.
 ///
 /// ```
@@ -14,6 +16,10 @@ pub struct Config {
     seed: u64,
     window: usize,
 }
+
+/// The most securities a trail holds: its working memory is about 50 bytes a security
+/// (some 5 GB at this size), and a larger request is refused before anything is allocated.
+pub const MAX_SECURITIES: usize = 100_000_000;
 
 /// The default shuffle window: large enough to mix days, small enough to stay in cache.
 const DEFAULT_WINDOW: usize = 1 << 16;
@@ -66,5 +72,17 @@ impl Config {
     /// The shuffle window.
     pub fn shuffle_window(&self) -> usize {
         self.window
+    }
+
+    /// Refuses a config no trail can be made of, before anything is allocated.
+    pub(crate) fn check(&self) -> Result<(), Error> {
+        match self.securities {
+            0 => Err(Error::NoSecurities),
+            n if n > MAX_SECURITIES => Err(Error::TooManySecurities {
+                requested: n,
+                max: MAX_SECURITIES,
+            }),
+            _ => Ok(()),
+        }
     }
 }

@@ -47,7 +47,7 @@
 //! assert_eq!(facts, Trail::new(&config)?.collect::<Vec<_>>());
 //! let master = SecurityMaster::build(facts)?;
 //! assert_eq!(master.num_securities(), 20);
-//! let positions = secmaster_generate::positions(&config, 10);
+//! let positions = secmaster_generate::positions(&config, 10)?;
 //! assert!(positions.iter().all(|p| master.security_ids().any(|id| id == p.security_id())));
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
@@ -64,7 +64,7 @@ mod security;
 mod trail;
 mod words;
 
-pub use config::Config;
+pub use config::{Config, MAX_SECURITIES};
 pub use error::Error;
 pub use positions::positions;
 pub use trail::Trail;

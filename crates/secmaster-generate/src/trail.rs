@@ -83,9 +83,7 @@ impl Trail {
     /// Fails when there are no securities, or fewer facts than the securities' first buckets
     /// need (about nine per security).
     pub fn new(config: &Config) -> Result<Trail, Error> {
-        if config.securities() == 0 {
-            return Err(Error::NoSecurities);
-        }
+        config.check()?;
         let secs = securities(config);
         let initial: u64 = secs.iter().map(|s| initial_len(s.class)).sum();
         if config.facts() < initial {

@@ -31,7 +31,7 @@ pub(crate) fn run(plan: &Demo, out: &mut dyn Write) -> Result<()> {
                 secmaster_generate::Trail::new(&config).context("cannot generate a trail")?;
             (
                 SecurityMaster::build(trail)?,
-                secmaster_generate::positions(&config, GENERATED_POSITIONS),
+                secmaster_generate::positions(&config, GENERATED_POSITIONS)?,
                 format!(
                     " (generated: {GENERATED_SECURITIES} securities, {GENERATED_FACTS} facts, \
                      --seed {seed})"

@@ -115,10 +115,10 @@ fn renames_change_name_and_ticker_together() {
 fn positions_are_on_known_securities() {
     let config = Config::new(20, 1_000);
     let ids: HashSet<i64> = Trail::new(&config).unwrap().security_ids().collect();
-    let ps = positions(&config, 500);
+    let ps = positions(&config, 500).unwrap();
     assert_eq!(ps.len(), 500);
     assert!(ps.iter().all(|p| ids.contains(&p.security_id())));
-    assert_eq!(ps, positions(&config, 500));
+    assert_eq!(ps, positions(&config, 500).unwrap());
 }
 
 #[test]
@@ -153,5 +153,23 @@ fn the_stream_of_a_seed_is_pinned() {
             "(79, asset_class, equity, 2022-01-04)",
             "(16, name, Harbor Telecom N.V., 2023-03-22)",
         ]
+    );
+}
+
+#[test]
+fn too_many_securities_are_refused_before_allocating() {
+    use secmaster_generate::MAX_SECURITIES;
+    for securities in [usize::MAX, 100_000_000_000, MAX_SECURITIES + 1] {
+        let config = Config::new(securities, u64::MAX);
+        let expected = Error::TooManySecurities {
+            requested: securities,
+            max: MAX_SECURITIES,
+        };
+        assert_eq!(Trail::new(&config).err(), Some(expected.clone()));
+        assert_eq!(positions(&config, 10).err(), Some(expected));
+    }
+    assert_eq!(
+        positions(&Config::new(0, 10), 1).err(),
+        Some(Error::NoSecurities)
     );
 }
