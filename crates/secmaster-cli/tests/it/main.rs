@@ -10,6 +10,7 @@ mod generate;
 mod help;
 mod readme;
 mod store;
+mod tidy;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
