@@ -46,7 +46,7 @@ use secmaster_core::{Column, Fact, SecurityMaster, Value, ValueType};
 
 use crate::csv::record_error;
 use crate::infer::{Fits, parse_as};
-use crate::records::{Field, Records};
+use crate::csv::records::{Field, Records};
 use crate::text::parse_date;
 use crate::{Error, Location, Result, atomic};
 
@@ -148,7 +148,7 @@ pub fn stream(path: impl AsRef<Path>, options: &ReadOptions) -> Result<Facts> {
     let path = path.as_ref();
     let inner = match Format::from_path(path)? {
         // Read in large blocks already: no buffer in between.
-        Format::Csv => Inner::Csv(crate::fact_csv::read(atomic::open(path)?, path, options)?),
+        Format::Csv => Inner::Csv(crate::csv::facts::read(atomic::open(path)?, path, options)?),
         Format::JsonLines => Inner::Vec(
             read_json_lines(BufReader::new(atomic::open(path)?), path, options)?.into_iter(),
         ),
@@ -163,7 +163,7 @@ pub struct Facts {
 }
 
 enum Inner {
-    Csv(crate::fact_csv::TypedFacts),
+    Csv(crate::csv::facts::TypedFacts),
     Vec(std::vec::IntoIter<Fact>),
 }
 
@@ -470,7 +470,7 @@ pub(crate) fn csv_rows(
 /// Reads facts from CSV (see the [module docs](self) for the layouts); `name` names the
 /// input in errors. Blocks of the input are parsed on every core.
 pub fn read_csv(reader: impl BufRead, name: &Path, options: &ReadOptions) -> Result<Vec<Fact>> {
-    Ok(crate::fact_csv::read(reader, name, options)?.collect())
+    Ok(crate::csv::facts::read(reader, name, options)?.collect())
 }
 
 /// The record-at-a-time reader [`read_csv`] replaced, kept as the oracle its tests compare

@@ -13,7 +13,7 @@ use std::path::Path;
 
 use secmaster_core::{KEY_COLUMNS, SecurityMaster, Table};
 
-use crate::records::Records;
+use crate::csv::records::Records;
 use crate::sql::DEFAULT_TABLE;
 use crate::{Error, Result, arrow, atomic, csv, ipc, json, parquet, sql};
 

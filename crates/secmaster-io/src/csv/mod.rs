@@ -31,10 +31,13 @@ use secmaster_core::{Column, FromRows, SecurityMaster, Table, Value, ValueType};
 
 use crate::arrow::Target;
 use crate::infer::{Fits, expected};
-use crate::records::{Field, RecordError, Records, push_field};
+use crate::csv::records::{Field, RecordError, Records, push_field};
 use crate::schema::{TableSchema, table_error, to_master};
 use crate::text::{format_date, format_float, parse_bool, parse_date, parse_float};
 use crate::{Error, Location, Result, atomic};
+
+pub(crate) mod facts;
+pub(crate) mod records;
 
 /// The suffix of a table CSV's schema sidecar.
 pub const SCHEMA_SUFFIX: &str = ".schema.json";

@@ -1,7 +1,7 @@
 //! Fact CSV read in parallel: the input is cut into blocks at record ends, each block is
 //! parsed on its own thread into compact facts, then the blocks are typed together.
 //!
-//! The result is exactly what the one-record-at-a-time reader ([`crate::records`]) gives,
+//! The result is exactly what the one-record-at-a-time reader ([`crate::csv::records`]) gives,
 //! errors included: a block boundary is a line end outside quotes, every block knows the
 //! line it starts on, and of the blocks that fail, the earliest one's error is returned.
 //! Text is not kept as a `String` per value: a value is held as the int, float, date or
@@ -23,7 +23,7 @@ use crate::csv::record_error;
 use crate::facts::{DateFormat, FACT_COLUMNS, ReadOptions, header_indices};
 use crate::fx::FxBuild;
 use crate::infer::{Fits, parse_as};
-use crate::records::{Field, RecordError};
+use crate::csv::records::{Field, RecordError};
 use crate::text::{format_date, parse_bool, parse_date, parse_decimal, parse_int};
 use crate::{Error, Location, Result};
 
@@ -125,7 +125,7 @@ enum Source {
     Block,
 }
 
-/// The records of a block, with the rules of [`crate::records::Records`] in lenient mode.
+/// The records of a block, with the rules of [`crate::csv::records::Records`] in lenient mode.
 struct SliceRecords<'a> {
     data: &'a [u8],
     /// The block as text, when it is UTF-8: then its fields need no check of their own,
