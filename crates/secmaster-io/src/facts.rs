@@ -45,8 +45,8 @@ use chrono::NaiveDate;
 use secmaster_core::{Column, Fact, SecurityMaster, Value, ValueType};
 
 use crate::csv::record_error;
-use crate::infer::{Fits, parse_as};
 use crate::csv::records::{Field, Records};
+use crate::infer::{Fits, parse_as};
 use crate::text::parse_date;
 use crate::{Error, Location, Result, atomic};
 

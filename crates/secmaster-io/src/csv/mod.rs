@@ -23,21 +23,21 @@
 //! Other tools infer the same types for a master's usual columns (int, float, bool, ISO
 //! date, text; an all-null column comes back as text): DuckDB's `read_csv` by default,
 //! Polars' `read_csv` with `try_parse_dates=True`.
+//!
+//! Fact files in CSV are read by [`crate::facts`], through this module's parallel reader of
+//! blocks (`facts/`); both kinds of CSV share one quoting-aware record reader (`records.rs`).
 
-use std::io::{BufRead, BufReader, Write};
 use std::path::{Path, PathBuf};
 
-use secmaster_core::{Column, FromRows, SecurityMaster, Table, Value, ValueType};
-
-use crate::arrow::Target;
-use crate::infer::{Fits, expected};
-use crate::csv::records::{Field, RecordError, Records, push_field};
-use crate::schema::{TableSchema, table_error, to_master};
-use crate::text::{format_date, format_float, parse_bool, parse_date, parse_float};
-use crate::{Error, Location, Result, atomic};
+use crate::csv::records::RecordError;
+use crate::schema::TableSchema;
+use crate::{Error, Location, Result};
 
 pub(crate) mod facts;
 pub(crate) mod records;
+mod table;
+
+pub use table::{from_reader, master_to_writer, read, read_master, to_writer, write, write_master};
 
 /// The suffix of a table CSV's schema sidecar.
 pub const SCHEMA_SUFFIX: &str = ".schema.json";
@@ -49,111 +49,6 @@ pub fn schema_path(path: impl AsRef<Path>) -> PathBuf {
     p.push(SCHEMA_SUFFIX);
     PathBuf::from(p)
 }
-
-fn push_cell(line: &mut String, value: &Value) {
-    match value {
-        Value::Null => {}
-        Value::Bool(b) => line.push_str(if *b { "true" } else { "false" }),
-        Value::Int(i) => line.push_str(&i.to_string()),
-        Value::Float(x) => line.push_str(&format_float(*x)),
-        Value::Str(s) => push_field(line, s, false),
-        Value::Date(d) => line.push_str(&format_date(*d)),
-    }
-}
-
-fn header(columns: &[Column]) -> String {
-    let mut line = String::new();
-    for (i, c) in columns.iter().enumerate() {
-        if i > 0 {
-            line.push(',');
-        }
-        push_field(&mut line, c.name(), false);
-    }
-    line.push('\n');
-    line
-}
-
-fn push_row<'v>(line: &mut String, cells: impl Iterator<Item = &'v Value>) {
-    line.clear();
-    for (i, v) in cells.enumerate() {
-        if i > 0 {
-            line.push(',');
-        }
-        push_cell(line, v);
-    }
-    line.push('\n');
-}
-
-/// Writes a table as CSV (header row, then one line per row) to any writer, e.g. stdout.
-/// The schema is not written; see [`write`](fn@write) for a file that reads back exactly.
-pub fn to_writer(mut w: impl Write, table: &Table) -> std::io::Result<()> {
-    w.write_all(header(table.columns()).as_bytes())?;
-    let mut line = String::new();
-    for row in table.rows() {
-        push_row(&mut line, row.iter());
-        w.write_all(line.as_bytes())?;
-    }
-    Ok(())
-}
-
-/// Writes a master's table as CSV to any writer, streamed from its row cursor.
-pub fn master_to_writer(mut w: impl Write, master: &SecurityMaster) -> std::io::Result<()> {
-    w.write_all(header(&master.columns()).as_bytes())?;
-    let mut line = String::new();
-    let mut cursor = master.cursor();
-    while let Some(row) = cursor.next_row() {
-        let keys = [
-            Value::Int(row.security_id()),
-            Value::Date(row.start()),
-            row.end().map_or(Value::Null, Value::Date),
-        ];
-        push_row(&mut line, keys.iter().chain(row.attributes()));
-        w.write_all(line.as_bytes())?;
-    }
-    Ok(())
-}
-
-fn write_with_schema(
-    path: &Path,
-    schema: &TableSchema,
-    body: impl FnOnce(&mut dyn Write) -> std::io::Result<()>,
-) -> Result<()> {
-    let io = |source| Error::Write {
-        path: path.to_path_buf(),
-        source,
-    };
-    // Both files are complete before either replaces anything; the table goes last, so a
-    // reader never sees a new table with an old schema.
-    let sidecar = schema_path(path);
-    let schema_file = atomic::stage(&sidecar, |w| {
-        w.write_all(schema.to_json().as_bytes())
-            .and_then(|()| w.write_all(b"\n"))
-            .map_err(|source| Error::Write {
-                path: sidecar.clone(),
-                source,
-            })
-    })?;
-    let table_file = atomic::stage(path, |w| body(w).map_err(io))?;
-    schema_file.commit()?;
-    table_file.commit()
-}
-
-/// Writes a table to a CSV file and its schema to the sidecar [`schema_path`]; each file is
-/// replaced only once it is complete.
-pub fn write(path: impl AsRef<Path>, table: &Table) -> Result<()> {
-    let path = path.as_ref();
-    write_with_schema(path, &TableSchema::of_table(table), |w| to_writer(w, table))
-}
-
-/// Writes a master's table to a CSV file and its schema, with the master's priority, to
-/// the sidecar [`schema_path`].
-pub fn write_master(path: impl AsRef<Path>, master: &SecurityMaster) -> Result<()> {
-    let path = path.as_ref();
-    write_with_schema(path, &TableSchema::of_master(master), |w| {
-        master_to_writer(w, master)
-    })
-}
-
 /// Reads the schema sidecar of the table CSV at `path`, if there is one.
 pub fn read_schema(path: impl AsRef<Path>) -> Result<Option<TableSchema>> {
     let sidecar = schema_path(path);
@@ -166,31 +61,6 @@ pub fn read_schema(path: impl AsRef<Path>) -> Result<Option<TableSchema>> {
         }),
     }
 }
-
-fn read_with_schema(path: &Path) -> Result<(Table, TableSchema)> {
-    let schema = read_schema(path)?;
-    let file = atomic::open(path)?;
-    from_reader(BufReader::new(file), schema, path)
-}
-
-/// Reads a table from a CSV file, typed by its sidecar when there is one (see the
-/// [module docs](self) for a file without).
-pub fn read(path: impl AsRef<Path>) -> Result<Table> {
-    Ok(read_with_schema(path.as_ref())?.0)
-}
-
-/// Reads a master from a CSV file written by [`write_master`]; the priority comes from
-/// the sidecar (the default one if absent).
-pub fn read_master(path: impl AsRef<Path>) -> Result<SecurityMaster> {
-    let path = path.as_ref();
-    let schema = read_schema(path)?;
-    let file = BufReader::new(atomic::open(path)?);
-    match read_csv(file, schema, path, Target::Master)? {
-        Read::Master(master) => Ok(master),
-        Read::Table(table, schema) => to_master(&table, schema.options(), path),
-    }
-}
-
 pub(crate) fn record_error(path: &Path) -> impl Fn(RecordError) -> Error + '_ {
     move |e| match e {
         RecordError::Io(source) => Error::Read {
@@ -205,195 +75,9 @@ pub(crate) fn record_error(path: &Path) -> impl Fn(RecordError) -> Error + '_ {
     }
 }
 
-/// Reads a table CSV from any buffered reader, typed by `schema` when given (else inferred);
-/// `name` names the input in errors. Returns the table and the schema it was read with.
-pub fn from_reader(
-    reader: impl BufRead,
-    schema: Option<TableSchema>,
-    name: &Path,
-) -> Result<(Table, TableSchema)> {
-    match read_csv(reader, schema, name, Target::Table)? {
-        Read::Table(table, schema) => Ok((table, schema)),
-        Read::Master(_) => unreachable!("read as a table"),
-    }
-}
-
-/// What [`read_csv`] made of a file.
-enum Read {
-    Table(Table, TableSchema),
-    Master(SecurityMaster),
-}
-
-/// Reads a table CSV as [`from_reader`] does; as a master, when `target` asks for one and
-/// `schema` types the columns, row by row into the master, so a large master is never
-/// whole in memory as rows of values (without a schema, typing needs every row first).
-fn read_csv(
-    reader: impl BufRead,
-    schema: Option<TableSchema>,
-    name: &Path,
-    target: Target,
-) -> Result<Read> {
-    let mut records = Records::new(reader, false);
-    let mut fields: Vec<Field> = Vec::new();
-    let err = record_error(name);
-    let Some(_) = records.next_record(&mut fields).map_err(&err)? else {
-        return Err(Error::Malformed {
-            path: name.to_path_buf(),
-            location: Location::Line(1),
-            reason: "the file is empty; expected a header row".to_string(),
-        });
-    };
-    let names: Vec<String> = fields.iter().map(|f| f.text.clone()).collect();
-    let names: Vec<&str> = names.iter().map(String::as_str).collect();
-    if let Some(schema) = &schema {
-        schema.check_names(&names, name)?;
-    }
-    let width = names.len();
-    let ragged = |line: u64, found: usize| Error::RaggedRow {
-        path: name.to_path_buf(),
-        location: Location::Line(line),
-        expected: width,
-        found,
-    };
-    match schema {
-        Some(schema) => {
-            // A text cell equal to the one above shares its string.
-            let mut above: Vec<Value> = vec![Value::Null; width];
-            let mut next_row = |fields: &mut Vec<Field>| -> Result<Option<Vec<Value>>> {
-                let Some(line) = records.next_record(fields).map_err(&err)? else {
-                    return Ok(None);
-                };
-                if fields.len() != width {
-                    return Err(ragged(line, fields.len()));
-                }
-                let mut row = Vec::with_capacity(width);
-                for ((f, c), above) in fields.iter_mut().zip(schema.columns()).zip(&mut above) {
-                    if let Value::Str(text) = above
-                        && (f.quoted || !f.text.is_empty())
-                        && **text == f.text
-                    {
-                        row.push(above.clone());
-                        continue;
-                    }
-                    let value = typed_cell(f, c, line, name)?;
-                    *above = value.clone();
-                    row.push(value);
-                }
-                Ok(Some(row))
-            };
-            match target {
-                Target::Table => {
-                    let mut rows = Vec::new();
-                    while let Some(row) = next_row(&mut fields)? {
-                        rows.push(row);
-                    }
-                    let table = schema.clone().table(rows, name)?;
-                    Ok(Read::Table(table, schema))
-                }
-                Target::Master => {
-                    let mut master = FromRows::new(schema.columns(), schema.options())
-                        .map_err(table_error(name))?;
-                    while let Some(row) = next_row(&mut fields)? {
-                        master.push(&row).map_err(table_error(name))?;
-                    }
-                    master.finish().map(Read::Master).map_err(table_error(name))
-                }
-            }
-        }
-        None => {
-            let mut raw: Vec<(u64, Vec<Field>)> = Vec::new();
-            let mut fits = vec![Fits::default(); width];
-            while let Some(line) = records.next_record(&mut fields).map_err(&err)? {
-                if fields.len() != width {
-                    return Err(ragged(line, fields.len()));
-                }
-                for (f, fit) in fields.iter().zip(&mut fits) {
-                    match (f.text.is_empty(), f.quoted) {
-                        (true, false) => {}
-                        (true, true) => fit.add_str(),
-                        _ => fit.add(&f.text),
-                    }
-                }
-                raw.push((line, std::mem::take(&mut fields)));
-            }
-            let columns: Vec<Column> = names
-                .iter()
-                .zip(&fits)
-                .map(|(n, f)| Column::new(*n, f.narrowest()))
-                .collect();
-            let schema = TableSchema::new(columns, TableSchema::guess_key_columns(&names), None);
-            let mut rows = Vec::with_capacity(raw.len());
-            for (line, mut fields) in raw {
-                let mut row = Vec::with_capacity(width);
-                for (f, c) in fields.iter_mut().zip(schema.columns()) {
-                    row.push(typed_cell(f, c, line, name)?);
-                }
-                rows.push(row);
-            }
-            let table = schema.clone().table(rows, name)?;
-            Ok(Read::Table(table, schema))
-        }
-    }
-}
-
-fn typed_cell(field: &mut Field, column: &Column, line: u64, name: &Path) -> Result<Value> {
-    if field.text.is_empty() && !field.quoted {
-        return Ok(Value::Null);
-    }
-    let invalid = |expected: &str, found: &str| Error::InvalidValue {
-        path: name.to_path_buf(),
-        location: Location::Line(line),
-        column: column.name().to_string(),
-        expected: expected.to_string(),
-        found: found.to_string(),
-    };
-    let s = field.text.as_str();
-    let value = match column.value_type() {
-        None => None,
-        Some(ValueType::Str) => Some(Value::from(std::mem::take(&mut field.text))),
-        Some(ValueType::Int) => s.parse().ok().map(Value::Int),
-        Some(ValueType::Float) => parse_float(s).map(Value::Float),
-        Some(ValueType::Bool) => parse_bool(s).map(Value::Bool),
-        Some(ValueType::Date) => parse_date(s).map(Value::Date),
-    };
-    value.ok_or_else(|| {
-        let what = column
-            .value_type()
-            .map_or("an empty field (the column has no type)", expected);
-        invalid(what, &field.text)
-    })
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn nulls_and_empty_strings_stay_apart() {
-        let table = Table::new(
-            vec![
-                Column::new("s", Some(ValueType::Str)),
-                Column::new("x", Some(ValueType::Float)),
-            ],
-            0,
-            vec![
-                vec![Value::from(""), Value::Float(-0.0)],
-                vec![Value::Null, Value::Float(f64::NAN)],
-                vec![Value::from("a,\"b\"\nc"), Value::Null],
-            ],
-        )
-        .unwrap();
-        let mut out = Vec::new();
-        to_writer(&mut out, &table).unwrap();
-        let text = String::from_utf8(out).unwrap();
-        assert_eq!(text, "s,x\n\"\",-0.0\n,NaN\n\"a,\"\"b\"\"\nc\",\n");
-        let schema = TableSchema::of_table(&table);
-        let (back, _) = from_reader(text.as_bytes(), Some(schema), Path::new("t.csv")).unwrap();
-        assert_eq!(back, table);
-        let (inferred, _) = from_reader(text.as_bytes(), None, Path::new("t.csv")).unwrap();
-        assert_eq!(inferred.columns()[0].value_type(), Some(ValueType::Str));
-        assert_eq!(inferred.columns()[1].value_type(), Some(ValueType::Str));
-    }
 
     #[test]
     fn schema_path_appends_the_suffix() {
