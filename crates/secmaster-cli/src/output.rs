@@ -7,24 +7,22 @@ use std::path::Path;
 use anyhow::{Context, Result};
 use secmaster_core::{SecurityMaster, Table};
 
-use crate::args::Format;
+use crate::args::OutputFormat;
 use crate::error::Usage;
 use crate::files;
-use crate::plan::{Output, format_name, is_binary};
+use crate::plan::Output;
 use crate::render;
 
 /// Writes `table` as `output` says: to its path, or else to `out`.
 pub(crate) fn emit(table: &Table, output: &Output, out: &mut dyn Write) -> Result<()> {
-    match &output.path {
-        None => write_text(out, table, output),
-        Some(path) if is_device(path) => {
+    match (&output.path, output.format) {
+        (None, _) => write_text(out, table, output),
+        (Some(path), _) if is_device(path) => {
             to_device(path, output.format, |w| write_text(w, table, output))
         }
         // io's path writers are atomic too, and give a CSV its schema sidecar.
-        Some(path) if output.format != Format::Table => {
-            files::write_file(path, table, output.format)
-        }
-        Some(path) => atomic(path, |w| write_text(w, table, output)),
+        (Some(path), OutputFormat::File(format)) => files::write_file(path, table, format),
+        (Some(path), OutputFormat::Table) => atomic(path, |w| write_text(w, table, output)),
     }
 }
 
@@ -35,18 +33,22 @@ pub(crate) fn emit_master(
     out: &mut dyn Write,
 ) -> Result<()> {
     match (output.format, &output.path) {
-        (Format::Table, _) => emit(&master.table(), output, out),
-        (format, Some(path)) if is_device(path) => to_device(path, format, |w| {
-            files::write_master(w, None, master, format)
-        }),
-        (format, path) => files::write_master(out, path.as_deref(), master, format),
+        (OutputFormat::Table, _) => emit(&master.table(), output, out),
+        (OutputFormat::File(format), Some(path)) if is_device(path) => {
+            to_device(path, output.format, |w| {
+                files::write_master(w, None, master, format)
+            })
+        }
+        (OutputFormat::File(format), path) => {
+            files::write_master(out, path.as_deref(), master, format)
+        }
     }
 }
 
 fn write_text(w: &mut dyn Write, table: &Table, output: &Output) -> Result<()> {
     match output.format {
-        Format::Table => Ok(render::write_table(w, table, &output.display)?),
-        format => files::write_text(w, table, format),
+        OutputFormat::Table => Ok(render::write_table(w, table, &output.display)?),
+        OutputFormat::File(format) => files::write_text(w, table, format),
     }
 }
 
@@ -59,14 +61,14 @@ fn is_device(path: &Path) -> bool {
 /// Writes a text format straight into a device or pipe.
 fn to_device(
     path: &Path,
-    format: Format,
+    format: OutputFormat,
     write: impl FnOnce(&mut dyn Write) -> Result<()>,
 ) -> Result<()> {
-    if is_binary(format) {
+    if format.is_binary() {
         return Err(Usage::new(format!(
             "{} is not a regular file; --format {} needs one",
             path.display(),
-            format_name(format)
+            format.name()
         ))
         .into());
     }
@@ -86,7 +88,7 @@ fn to_device(
 /// is written in place instead.
 pub(crate) fn atomic(path: &Path, write: impl FnOnce(&mut dyn Write) -> Result<()>) -> Result<()> {
     if is_device(path) {
-        return to_device(path, Format::Csv, write);
+        return to_device(path, OutputFormat::CSV, write);
     }
     let dir = match path.parent() {
         Some(p) if !p.as_os_str().is_empty() => p,

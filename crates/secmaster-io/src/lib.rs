@@ -13,7 +13,8 @@
 //! - Tables out and back, one module per format, each with `write`, `write_master`, `read`
 //!   and `read_master`: [`arrow`] (the record-batch mapping the others build on), [`ipc`],
 //!   [`parquet`], [`csv`] and [`sql`] (which also renders statements for `sqlite3` or
-//!   `psql`). [`json`] writes JSON Lines. [`file`](mod@file) picks the format from a file name.
+//!   `psql`). [`json`] writes JSON Lines. [`Format`] names each format and tells it from a
+//!   file's extension; [`file`](mod@file) reads and writes a table file in any of them.
 //! - [`TableSchema`]: what a table file carries besides its cells (column types, key
 //!   count, a master's priority), in Arrow metadata, a CSV sidecar or a SQL table.
 //! - Inputs: [`facts`] reads fact files (CSV in two layouts, JSON Lines, Parquet) and types
@@ -54,6 +55,7 @@ pub mod csv;
 mod error;
 pub mod facts;
 pub mod file;
+mod format;
 mod fx;
 mod infer;
 pub mod ipc;
@@ -67,4 +69,5 @@ mod text;
 
 pub use error::{Error, Location, Result};
 pub use facts::ReadOptions;
+pub use format::Format;
 pub use schema::TableSchema;
