@@ -1,11 +1,12 @@
 //! Where a table goes: a text format to the injected writer, or any format to a file that
 //! appears whole or not at all.
 
-use std::io::{BufWriter, Write};
+use std::io::Write;
 use std::path::Path;
 
 use anyhow::{Context, Result};
 use secmaster_core::{SecurityMaster, Table};
+use secmaster_io::atomic::Draft;
 
 use crate::args::OutputFormat;
 use crate::error::Usage;
@@ -52,13 +53,13 @@ fn write_text(w: &mut dyn Write, table: &Table, output: &Output) -> Result<()> {
     }
 }
 
-/// Whether `path` exists and is not a regular file (`/dev/null`, `/dev/stdout`, a FIFO):
-/// such a path is written in place, never replaced by a renamed file.
+/// Whether `path` is a device or pipe (`/dev/null`, `/dev/stdout`, a FIFO), which io's
+/// atomic writer writes in place rather than replacing it with a renamed file.
 fn is_device(path: &Path) -> bool {
-    std::fs::metadata(path).is_ok_and(|m| !m.is_file())
+    secmaster_io::atomic::is_special(path)
 }
 
-/// Writes a text format straight into a device or pipe.
+/// Writes a text format straight into a device or pipe; a binary format needs a file.
 fn to_device(
     path: &Path,
     format: OutputFormat,
@@ -72,42 +73,15 @@ fn to_device(
         ))
         .into());
     }
-    let file = std::fs::OpenOptions::new()
-        .write(true)
-        .open(path)
-        .with_context(|| format!("cannot write `{}`", path.display()))?;
-    let mut w = BufWriter::with_capacity(1 << 20, file);
-    write(&mut w)?;
-    w.flush()
-        .with_context(|| format!("cannot write `{}`", path.display()))?;
-    Ok(())
+    atomic(path, write)
 }
 
-/// Runs `write` on a temporary file beside `path`, then renames it to `path`: readers never
-/// see a half-written file, and a failure leaves none. A device or pipe (see [`is_device`])
-/// is written in place instead.
+/// Runs `write` on io's atomic writer: a temporary file beside `path`, synced and renamed
+/// to `path` (so readers never see a half-written file, and a failure leaves none), with
+/// the mode a new file gets or the mode of the file it replaces. A device or pipe is
+/// written in place instead.
 pub(crate) fn atomic(path: &Path, write: impl FnOnce(&mut dyn Write) -> Result<()>) -> Result<()> {
-    if is_device(path) {
-        return to_device(path, OutputFormat::CSV, write);
-    }
-    let dir = match path.parent() {
-        Some(p) if !p.as_os_str().is_empty() => p,
-        _ => Path::new("."),
-    };
-    let mut builder = tempfile::Builder::new();
-    builder.prefix(".secmaster-");
-    // A temporary file is private (0600); the result should be as readable as any other.
-    #[cfg(unix)]
-    builder.permissions(std::os::unix::fs::PermissionsExt::from_mode(0o644));
-    let temp = builder
-        .tempfile_in(dir)
-        .with_context(|| format!("cannot create a file in `{}`", dir.display()))?;
-    let mut w = BufWriter::with_capacity(1 << 20, temp.as_file());
-    write(&mut w)?;
-    w.flush()
-        .with_context(|| format!("cannot write `{}`", path.display()))?;
-    drop(w);
-    temp.persist(path)
-        .with_context(|| format!("cannot write `{}`", path.display()))?;
-    Ok(())
+    let mut draft = Draft::create(path)?;
+    write(&mut draft).with_context(|| format!("cannot write `{}`", path.display()))?;
+    Ok(draft.commit()?)
 }

@@ -21,6 +21,9 @@
 //!   their text per attribute ([`facts::stream`] hands them to a build without a vector);
 //!   [`positions`] reads positions. [`ReadOptions`] sets the date
 //!   layout and the master being merged into.
+//! - [`atomic`]: every file is written beside its destination, synced and renamed into
+//!   place, with the mode a plain create would give it (or the mode of the file it
+//!   replaces); the command line writes its own files through it too.
 //! - [`Error`]: one error type; every variant names the file and, for a record, its
 //!   [`Location`].
 //!
@@ -49,7 +52,7 @@
 #![deny(missing_docs)]
 
 pub mod arrow;
-mod atomic;
+pub mod atomic;
 mod columnar;
 pub mod csv;
 mod error;
