@@ -63,6 +63,7 @@ mod fx;
 mod infer;
 pub mod ipc;
 pub mod json;
+mod parallel;
 pub mod parquet;
 pub mod positions;
 mod schema;

@@ -17,14 +17,13 @@ mod typed;
 
 use std::collections::HashMap;
 use std::io::Read;
+use std::ops::ControlFlow;
 use std::path::Path;
-use std::sync::Mutex;
-use std::sync::atomic::{AtomicUsize, Ordering};
 
 use crate::csv::record_error;
 use crate::csv::records::Field;
 use crate::facts::{DateFormat, FACT_COLUMNS, ReadOptions, header_indices};
-use crate::{Error, Result};
+use crate::{Error, Result, parallel};
 use parse::{Block, Context};
 use slice::SliceRecords;
 use split::Splitter;
@@ -35,19 +34,20 @@ use typed::finish;
 const BLOCK: usize = 2 << 20;
 
 /// Reads the facts of a CSV input; see [`crate::facts`] for the layouts and the typing.
+/// Blocks are parsed on rayon's threads, at most two per thread under way, and on no more
+/// than 8 threads: one thread reads and cuts the input for all of them.
 pub(crate) fn read(input: impl Read, name: &Path, options: &ReadOptions) -> Result<TypedFacts> {
-    let threads = std::thread::available_parallelism().map_or(1, |n| n.get().min(8));
-    read_in_blocks(input, name, options, BLOCK, threads)
+    let threads = rayon::current_num_threads().min(8);
+    read_in_blocks(input, name, options, BLOCK, 2 * threads)
 }
 
-/// [`read`] with blocks of about `block` bytes, parsed on `threads` threads (none besides
-/// this one if 1).
+/// [`read`] with blocks of about `block` bytes, at most `depth` parsed at a time.
 fn read_in_blocks(
     input: impl Read,
     name: &Path,
     options: &ReadOptions,
     block: usize,
-    threads: usize,
+    depth: usize,
 ) -> Result<TypedFacts> {
     let read_error = |source| Error::Read {
         path: name.to_path_buf(),
@@ -117,98 +117,57 @@ fn read_in_blocks(
             &context,
             splitter,
             dates.as_ref(),
-            threads,
+            depth,
         )?);
     }
     finish(blocks, &context.known)
 }
 
-/// Parses the remaining blocks on every core, in the order they come. This thread reads
-/// and cuts the input; only the blocks cross to the workers.
+/// Parses the remaining blocks on rayon's threads while this thread reads and cuts the
+/// input, at most `depth` blocks under way (see [`crate::parallel`]); only the blocks
+/// cross to the pool. Stops at the first block that fails: later ones need not be read.
 fn parse_in_parallel<R: Read>(
     context: &Context<'_>,
     mut splitter: Splitter<R>,
     dates: Option<&DateFormat>,
-    threads: usize,
+    depth: usize,
 ) -> Result<Vec<Block>> {
-    let mut done: Vec<(usize, Block)> = Vec::new();
-    let parse = |data: &[u8], lines: u64| {
-        let records = SliceRecords::new(data, lines);
-        context.parse(records, &mut dates.cloned())
-    };
-    if threads == 1 {
-        while let Some((lines, data)) = splitter.next_block().map_err(|source| Error::Read {
-            path: context.name.to_path_buf(),
-            source,
-        })? {
-            let block = parse(&data, lines);
-            let failed = block.error.is_some();
-            done.push((done.len(), block));
-            if failed {
-                break;
+    let mut done: Vec<Block> = Vec::new();
+    let mut reading = true;
+    parallel::ordered(
+        depth,
+        || {
+            // A read error is the last item: it stands where its block would.
+            if !reading {
+                return None;
             }
-        }
-        return Ok(done.into_iter().map(|(_, b)| b).collect());
-    }
-    // The earliest block that failed: later ones need not be read.
-    let failed = AtomicUsize::new(usize::MAX);
-    let results: Mutex<Vec<(usize, Block)>> = Mutex::new(Vec::new());
-    let (send, receive) = std::sync::mpsc::sync_channel::<(usize, u64, Vec<u8>)>(threads);
-    let receive = Mutex::new(receive);
-    let read_result = std::thread::scope(|s| {
-        for _ in 0..threads {
-            s.spawn(|| {
-                loop {
-                    let next = receive.lock().expect("no worker panics").recv();
-                    let Ok((seq, lines, data)) = next else {
-                        return;
-                    };
-                    if seq > failed.load(Ordering::Relaxed) {
-                        continue;
-                    }
-                    let block = parse(&data, lines);
-                    drop(data);
-                    if block.error.is_some() {
-                        failed.fetch_min(seq, Ordering::Relaxed);
-                    }
-                    results.lock().expect("no worker panics").push((seq, block));
-                }
-            });
-        }
-        let mut seq = 0;
-        let outcome = loop {
-            if seq > failed.load(Ordering::Relaxed) {
-                break Ok(());
+            let block = splitter.next_block().transpose()?;
+            reading = block.is_ok();
+            Some(block)
+        },
+        |block| match block {
+            Ok((lines, data)) => {
+                context.parse(SliceRecords::new(&data, lines), &mut dates.cloned())
             }
-            match splitter.next_block() {
-                Ok(Some((lines, data))) => {
-                    if send.send((seq, lines, data)).is_err() {
-                        break Ok(());
-                    }
-                    seq += 1;
-                }
-                Ok(None) => break Ok(()),
-                Err(source) => break Err((seq, source)),
-            }
-        };
-        drop(send);
-        outcome
-    });
-    done = results.into_inner().expect("no worker panics");
-    if let Err((seq, source)) = read_result {
-        done.push((
-            seq,
-            Block {
+            Err(source) => Block {
                 error: Some(Error::Read {
                     path: context.name.to_path_buf(),
                     source,
                 }),
                 ..Block::default()
             },
-        ));
-    }
-    done.sort_unstable_by_key(|&(seq, _)| seq);
-    Ok(done.into_iter().map(|(_, b)| b).collect())
+        },
+        |block| {
+            let failed = block.error.is_some();
+            done.push(block);
+            if failed {
+                ControlFlow::Break(())
+            } else {
+                ControlFlow::Continue(())
+            }
+        },
+    );
+    Ok(done)
 }
 
 #[cfg(test)]
@@ -234,13 +193,13 @@ mod tests {
 
     fn check(text: &str, options: &ReadOptions) {
         let expected = oracle(text, options);
-        for (block, threads) in [(1, 2), (7, 1), (7, 3), (64, 2), (1000, 2), (BLOCK, 2)] {
+        for (block, depth) in [(1, 2), (7, 1), (7, 3), (64, 2), (1000, 2), (BLOCK, 2)] {
             let got = outcome(read_in_blocks(
                 text.as_bytes(),
                 Path::new("f.csv"),
                 options,
                 block,
-                threads,
+                depth,
             ));
             if got != expected {
                 let (n, (g, e)) = got
@@ -250,7 +209,7 @@ mod tests {
                     .find(|(_, (g, e))| g != e)
                     .unwrap_or((0, ("", "")));
                 panic!(
-                    "blocks of {block} bytes on {threads} threads: fact {n}: got {g:?}, expected {e:?} ({} vs {} facts)",
+                    "blocks of {block} bytes {depth} at a time: fact {n}: got {g:?}, expected {e:?} ({} vs {} facts)",
                     got.lines().count(),
                     expected.lines().count()
                 );
@@ -370,6 +329,95 @@ mod tests {
         }
     }
 
+    /// Called from a task of a pool of one thread, alone or nested in other work, the
+    /// reader neither deadlocks nor changes its result (`RAYON_NUM_THREADS=1 cargo test`
+    /// covers a caller outside a pool of one).
+    #[test]
+    fn one_thread_reads_as_many_do() {
+        let text = tricky(500, false);
+        let expected = oracle(&text, &ReadOptions::default());
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(1)
+            .build()
+            .unwrap();
+        let read = || {
+            outcome(read_in_blocks(
+                text.as_bytes(),
+                Path::new("f.csv"),
+                &ReadOptions::default(),
+                64,
+                3,
+            ))
+        };
+        assert_eq!(pool.install(read), expected);
+        assert_eq!(
+            pool.install(|| rayon::join(read, read)),
+            (expected.clone(), expected.clone())
+        );
+    }
+
+    /// Input that fails to read past `fail_at` bytes.
+    struct Failing<'a> {
+        data: &'a [u8],
+        fail_at: usize,
+    }
+
+    impl Read for Failing<'_> {
+        fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+            if self.fail_at == 0 {
+                return Err(std::io::Error::other("the disk went away"));
+            }
+            let n = buf.len().min(self.fail_at).min(self.data.len());
+            buf[..n].copy_from_slice(&self.data[..n]);
+            self.data = &self.data[n..];
+            self.fail_at -= n;
+            Ok(n)
+        }
+    }
+
+    /// A read error stands where its block would: after the errors of earlier blocks,
+    /// before those of later ones.
+    #[test]
+    fn a_read_error_stands_where_its_block_would() {
+        let good = tricky(400, false);
+        let bad = format!("{good}1,a,b\n{good}");
+        let read = |text: &str, fail_at: usize, depth: usize| {
+            let input = Failing {
+                data: text.as_bytes(),
+                fail_at,
+            };
+            read_in_blocks(
+                input,
+                Path::new("f.csv"),
+                &ReadOptions::default(),
+                64,
+                depth,
+            )
+            .err()
+            .map(|e| {
+                (
+                    e.to_string(),
+                    std::error::Error::source(&e).map(ToString::to_string),
+                )
+            })
+        };
+        let read_error = Some((
+            "cannot read `f.csv`".to_string(),
+            Some("the disk went away".to_string()),
+        ));
+        let ragged = oracle(&bad, &ReadOptions::default());
+        assert!(ragged.ends_with("expected 4 fields, found 3"), "{ragged}");
+        for depth in [1, 2, 5] {
+            assert_eq!(read(&good, good.len() / 2, depth), read_error);
+            assert_eq!(read(&good, good.len() + 1, depth), None);
+            assert_eq!(
+                read(&bad, bad.len() - 100, depth).map(|e| e.0),
+                Some(ragged.clone())
+            );
+            assert_eq!(read(&bad, good.len() / 2, depth), read_error);
+        }
+    }
+
     #[test]
     fn parts_hold_the_facts_in_order() {
         let text = tricky(500, false);
@@ -420,13 +468,13 @@ mod tests {
         .unwrap_err()
         .to_string();
         assert!(expected.ends_with("the record is not valid UTF-8"));
-        for (block, threads) in [(1, 1), (1, 2), (64, 2), (BLOCK, 2)] {
+        for (block, depth) in [(1, 1), (1, 2), (64, 2), (BLOCK, 2)] {
             let got = read_in_blocks(
                 &invalid[..],
                 Path::new("f.csv"),
                 &ReadOptions::default(),
                 block,
-                threads,
+                depth,
             );
             assert_eq!(got.err().map(|e| e.to_string()), Some(expected.clone()));
         }
