@@ -1,4 +1,5 @@
-//! CSV tables: a header row, ISO dates, an empty field for null, and a JSON schema sidecar.
+//! CSV: tables that read back exactly (a header row, ISO dates, an empty field for null,
+//! and a JSON schema sidecar), and the parallel reader of fact files.
 //!
 //! A table CSV reads back exactly when its schema travels with it: [`write`](fn@write) puts the
 //! [`TableSchema`] in a sidecar file next to it, `FILE.csv.schema.json` (see

@@ -1,13 +1,16 @@
-//! Fact CSV read in parallel: the input is cut into blocks at record ends, each block is
-//! parsed on its own thread into compact facts, then the blocks are typed together.
+//! Fact CSV read in parallel: the input is cut into blocks at record ends (`split`), each
+//! block is parsed on rayon's threads into compact facts (`parse`, reading its records in
+//! memory with `slice`, each value held as a `cell`), then the blocks are typed together
+//! (`typed`).
 //!
-//! The result is exactly what the one-record-at-a-time reader ([`crate::csv::records`]) gives,
-//! errors included: a block boundary is a line end outside quotes, every block knows the
-//! line it starts on, and of the blocks that fail, the earliest one's error is returned.
-//! Text is not kept as a `String` per value: a value is held as the int, float, date or
-//! bool it reads as when that type can give its text back unchanged, else as one
+//! The result is exactly what the one-record-at-a-time reader ([`crate::csv::records`])
+//! gives, errors included: a block boundary is a line end outside quotes, every block knows
+//! the line it starts on, and of the blocks that fail, the earliest one's error is
+//! returned. Text is not kept as a `String` per value: a value is held as the int, float,
+//! date or bool it reads as when that type can give its text back unchanged, else as one
 //! `Arc<str>` shared by the equal values of its attribute in the block. The attribute's
-//! type over the whole file then turns each into its [`Value`](secmaster_core::Value) (see [`crate::facts`]).
+//! type over the whole file then turns each into its [`Value`](secmaster_core::Value) (see
+//! [`crate::facts`]).
 
 mod cell;
 mod parse;
