@@ -26,6 +26,9 @@ pub(super) enum Cell {
 
 impl Cell {
     /// The value for an attribute of type `ty`, as typing the text would give it.
+    // #[inline] here and below: called per value from typed.rs and parse.rs, which the
+    // compiler may put in another codegen unit, where it would not inline them.
+    #[inline]
     pub(super) fn into_value(self, ty: ValueType) -> Value {
         match (self, ty) {
             (Cell::Null, _) => Value::Null,
@@ -53,6 +56,7 @@ impl Cell {
 
 /// Narrows `attr`'s types by the text `t` and holds it in the most compact form that
 /// gives the text back.
+#[inline]
 pub(super) fn cell(t: &str, attr: &mut BlockAttribute, float_text: &mut String) -> Cell {
     if let Some((ty, fits)) = &mut attr.known {
         *fits = *fits && parse_as(t, *ty).is_some();

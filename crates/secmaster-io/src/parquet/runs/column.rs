@@ -48,10 +48,14 @@ impl<'a> ColumnRuns<'a> {
         }
     }
 
+    // #[inline] here and below: called per value or run from runs/mod.rs, which the
+    // compiler may put in another codegen unit, where it would not inline them.
+    #[inline]
     pub(super) fn null(&mut self, n: usize) {
         self.push(n, NULL);
     }
 
+    #[inline]
     pub(super) fn int(&mut self, n: usize, x: i64) {
         let Values::Int(d) = &mut self.values else {
             unreachable!("an int goes to an int column");
@@ -60,6 +64,7 @@ impl<'a> ColumnRuns<'a> {
         self.push(n, i);
     }
 
+    #[inline]
     pub(super) fn date(&mut self, n: usize, day: i32) {
         let Values::Date(d) = &mut self.values else {
             unreachable!("a date goes to a date column");
@@ -70,6 +75,7 @@ impl<'a> ColumnRuns<'a> {
 
     /// `n` cells of `value`, which is null or of the column's type (the core stores every
     /// value at its column's type, rule 8).
+    #[inline]
     pub(super) fn value(&mut self, n: usize, value: &'a Value) {
         let i = match (&mut self.values, value) {
             (_, Value::Null) => NULL,

@@ -56,6 +56,9 @@ pub(super) struct Text<'a> {
 }
 
 impl<'a> Text<'a> {
+    // #[inline] here and below: called per value or run from column.rs, which the
+    // compiler may put in another codegen unit, where it would not inline them.
+    #[inline]
     pub(super) fn new(text: &'a str) -> Text<'a> {
         let mut hasher = crate::fx::Fx::default();
         hasher.write(text.as_bytes());
@@ -107,6 +110,7 @@ impl<K: Key> Dictionary<K> {
         self.bytes > self.limit
     }
 
+    #[inline]
     pub(super) fn index(&mut self, key: K) -> u32 {
         if let Some((last, i)) = self.last
             && last.same(&key)

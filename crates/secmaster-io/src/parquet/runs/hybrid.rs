@@ -31,6 +31,9 @@ impl Hybrid {
     }
 
     /// `n` more of `value`.
+    // #[inline] here and below: called per value or run from column.rs, which the
+    // compiler may put in another codegen unit, where it would not inline them.
+    #[inline]
     pub(super) fn put(&mut self, value: u32, n: u32) {
         match &mut self.run {
             Some((v, count)) if *v == value => *count += n,

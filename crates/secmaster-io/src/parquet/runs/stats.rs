@@ -162,6 +162,9 @@ pub(super) struct Tally {
 
 impl Tally {
     /// `n` cells of `stat`.
+    // #[inline] here and below: called per value or run from column.rs, which the
+    // compiler may put in another codegen unit, where it would not inline them.
+    #[inline]
     pub(super) fn add(&mut self, stat: Stat, n: u64) {
         if stat.is_nan() {
             self.nans += n;
