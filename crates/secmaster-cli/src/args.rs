@@ -2,9 +2,12 @@
 //! more than one flag live in `plan`.
 
 use std::path::PathBuf;
+use std::sync::LazyLock;
 
 use chrono::NaiveDate;
+use clap::builder::PossibleValue;
 use clap::{Args, Parser, Subcommand, ValueEnum};
+use secmaster_io::Format;
 
 const ABOUT: &str = "A point-in-time security master: facts about securities in, an exact \
 SCD-2 table out";
@@ -371,27 +374,59 @@ pub(crate) struct OutputArgs {
     /// Output format (default: from the -o extension; on stdout `table` on a terminal,
     /// otherwise `csv`)
     #[arg(long, value_enum, value_name = "FORMAT")]
-    pub(crate) format: Option<Format>,
+    pub(crate) format: Option<OutputFormat>,
     /// Write to this file instead of stdout (atomically: a failed run leaves no file)
     #[arg(short = 'o', long, value_name = "PATH")]
     pub(crate) output: Option<PathBuf>,
 }
 
-/// The table formats.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub(crate) enum Format {
-    /// Aligned text for people
+/// What `--format` names: the aligned text table for people, or one of io's file formats.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum OutputFormat {
+    /// Aligned text for people.
     Table,
-    /// CSV with a header row, ISO dates and empty fields for null
-    Csv,
-    /// JSON Lines: one object per row
-    Json,
-    /// Apache Parquet (needs -o)
-    Parquet,
-    /// Arrow IPC file (needs -o)
-    Arrow,
-    /// A SQLite database file (needs -o)
-    Sqlite,
+    /// A file format, written by io.
+    File(Format),
+}
+
+impl OutputFormat {
+    /// CSV, the format of a table piped on.
+    pub(crate) const CSV: OutputFormat = OutputFormat::File(Format::Csv);
+
+    /// The name `--format` takes.
+    pub(crate) fn name(self) -> &'static str {
+        match self {
+            OutputFormat::Table => "table",
+            OutputFormat::File(format) => format.name(),
+        }
+    }
+
+    /// Whether only a file can hold it.
+    pub(crate) fn is_binary(self) -> bool {
+        matches!(self, OutputFormat::File(format) if format.is_binary())
+    }
+}
+
+impl ValueEnum for OutputFormat {
+    fn value_variants<'a>() -> &'a [Self] {
+        static VARIANTS: LazyLock<Vec<OutputFormat>> = LazyLock::new(|| {
+            std::iter::once(OutputFormat::Table)
+                .chain(Format::ALL.map(OutputFormat::File))
+                .collect()
+        });
+        &VARIANTS
+    }
+
+    fn to_possible_value(&self) -> Option<PossibleValue> {
+        let help = match self {
+            OutputFormat::Table => "Aligned text for people".to_string(),
+            OutputFormat::File(format) if format.is_binary() => {
+                format!("{} (needs -o)", format.description())
+            }
+            OutputFormat::File(format) => format.description().to_string(),
+        };
+        Some(PossibleValue::new(self.name()).help(help))
+    }
 }
 
 /// `secmaster generate`.

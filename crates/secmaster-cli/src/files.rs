@@ -6,11 +6,10 @@ use std::path::Path;
 
 use anyhow::{Context, Result, anyhow};
 use secmaster_core::{Position, SecurityMaster, Table};
-use secmaster_io::ReadOptions;
 use secmaster_io::file::Content;
-use secmaster_io::sql::DEFAULT_TABLE;
+use secmaster_io::{Format, ReadOptions};
 
-use crate::args::{Dialect, Format};
+use crate::args::Dialect;
 
 /// What a FACTS argument held: a trail of facts (streamed from io's parsed blocks, so no
 /// `Vec<Fact>` of the whole file is ever held), or a master table secmaster wrote.
@@ -68,11 +67,11 @@ pub(crate) fn read_table(path: &Path) -> Result<Table> {
     Ok(secmaster_io::file::read_table(path)?)
 }
 
-/// Writes a text format (csv or json) to `w`.
+/// Writes a text format (CSV or JSON Lines) to `w`.
 pub(crate) fn write_text(w: &mut dyn Write, table: &Table, format: Format) -> Result<()> {
     match format {
         Format::Csv => secmaster_io::csv::to_writer(w, table)?,
-        Format::Json => secmaster_io::json::to_writer(w, table)?,
+        Format::JsonLines => secmaster_io::json::to_writer(w, table)?,
         _ => unreachable!("binary formats go to files"),
     }
     Ok(())
@@ -81,15 +80,7 @@ pub(crate) fn write_text(w: &mut dyn Write, table: &Table, format: Format) -> Re
 /// Writes `table` to `path` in `format`, atomically (io's path writers never leave a
 /// half-written file; CSV gets its schema sidecar so it reads back exactly).
 pub(crate) fn write_file(path: &Path, table: &Table, format: Format) -> Result<()> {
-    match format {
-        Format::Csv => secmaster_io::csv::write(path, table)?,
-        Format::Parquet => secmaster_io::parquet::write(path, table)?,
-        Format::Arrow => secmaster_io::ipc::write(path, table)?,
-        Format::Sqlite => secmaster_io::sql::write(path, DEFAULT_TABLE, table)?,
-        Format::Json => secmaster_io::json::write(path, table)?,
-        Format::Table => unreachable!("the table format is written by output.rs"),
-    }
-    Ok(())
+    Ok(secmaster_io::file::write_table_as(path, table, format)?)
 }
 
 /// Writes the whole table of `master`, streamed from its rows without a copy of the table,
@@ -101,14 +92,10 @@ pub(crate) fn write_master(
     format: Format,
 ) -> Result<()> {
     match (format, path) {
+        (format, Some(p)) => secmaster_io::file::write_master_as(p, master, format)?,
         (Format::Csv, None) => secmaster_io::csv::master_to_writer(w, master)?,
-        (Format::Json, None) => secmaster_io::json::master_to_writer(w, master)?,
-        (Format::Csv, Some(p)) => secmaster_io::csv::write_master(p, master)?,
-        (Format::Json, Some(p)) => secmaster_io::json::write_master(p, master)?,
-        (Format::Parquet, Some(p)) => secmaster_io::parquet::write_master(p, master)?,
-        (Format::Arrow, Some(p)) => secmaster_io::ipc::write_master(p, master)?,
-        (Format::Sqlite, Some(p)) => secmaster_io::sql::write_master(p, DEFAULT_TABLE, master)?,
-        (Format::Table, _) | (_, None) => unreachable!("plan routes these through tables"),
+        (Format::JsonLines, None) => secmaster_io::json::master_to_writer(w, master)?,
+        (_, None) => unreachable!("binary formats go to files"),
     }
     Ok(())
 }

@@ -7,7 +7,9 @@ use std::path::{Path, PathBuf};
 use chrono::NaiveDate;
 use std::fmt::Write as _;
 
-use crate::args::{self, Cli, Command, Dialect, Format, KnownAt, ReportFormat};
+use secmaster_io::Format;
+
+use crate::args::{self, Cli, Command, Dialect, KnownAt, OutputFormat, ReportFormat};
 use crate::error::Usage;
 
 /// What the process runs in: whether stdout and stderr are terminals, and how wide.
@@ -143,7 +145,7 @@ impl View {
 /// Where a table goes.
 #[derive(Debug, Clone)]
 pub(crate) struct Output {
-    pub(crate) format: Format,
+    pub(crate) format: OutputFormat,
     pub(crate) path: Option<PathBuf>,
     pub(crate) display: Display,
 }
@@ -218,12 +220,12 @@ pub(crate) fn resolve(cli: Cli, env: &Env) -> Result<Plan, Usage> {
         Command::Generate(a) => {
             if let Some(path) = &a.output
                 && let Some(format) = format_of(path)
-                && format != Format::Csv
+                && format != OutputFormat::CSV
             {
                 return Err(Usage::new(format!(
                     "`generate` writes CSV, but {} names a {} file; give a .csv path",
                     path.display(),
-                    format_name(format)
+                    format.name()
                 )));
             }
             Plan::Generate(Generate {
@@ -235,16 +237,16 @@ pub(crate) fn resolve(cli: Cli, env: &Env) -> Result<Plan, Usage> {
         }
         Command::Convert(a) => {
             let input_format = format_of(&a.input).ok_or_else(|| unknown_extension(&a.input))?;
-            if matches!(input_format, Format::Table | Format::Json) {
+            let unreadable = match input_format {
+                OutputFormat::Table => Some("text table"),
+                OutputFormat::File(f) if !f.reads_back() => Some("JSON Lines"),
+                OutputFormat::File(_) => None,
+            };
+            if let Some(what) = unreadable {
                 return Err(Usage::new(format!(
-                    "{} is a {} file, which secmaster writes but does not read back as a \
+                    "{} is a {what} file, which secmaster writes but does not read back as a \
                      table; convert from Parquet, Arrow IPC, CSV or SQLite",
                     a.input.display(),
-                    if input_format == Format::Table {
-                        "text table"
-                    } else {
-                        "JSON Lines"
-                    }
                 )));
             }
             let format = format_of(&a.output).ok_or_else(|| unknown_extension(&a.output))?;
@@ -418,13 +420,13 @@ fn output(a: args::OutputArgs, display: Display, env: &Env) -> Result<Output, Us
     let format = match (a.format, &a.output) {
         (Some(f), _) => f,
         (None, Some(path)) => format_of(path).ok_or_else(|| unknown_extension(path))?,
-        (None, None) if env.stdout_is_terminal => Format::Table,
-        (None, None) => Format::Csv,
+        (None, None) if env.stdout_is_terminal => OutputFormat::Table,
+        (None, None) => OutputFormat::CSV,
     };
-    if a.output.is_none() && is_binary(format) {
+    if a.output.is_none() && format.is_binary() {
         return Err(Usage::new(format!(
             "--format {} writes a binary file; give it a path with -o",
-            format_name(format)
+            format.name()
         )));
     }
     Ok(Output {
@@ -434,41 +436,27 @@ fn output(a: args::OutputArgs, display: Display, env: &Env) -> Result<Output, Us
     })
 }
 
-/// Whether a format can only go to a file.
-pub(crate) fn is_binary(format: Format) -> bool {
-    matches!(format, Format::Parquet | Format::Arrow | Format::Sqlite)
-}
-
-/// The format a file's extension names.
-pub(crate) fn format_of(path: &Path) -> Option<Format> {
-    let ext = path.extension()?.to_str()?.to_ascii_lowercase();
-    Some(match ext.as_str() {
-        "csv" => Format::Csv,
-        "json" | "jsonl" | "ndjson" => Format::Json,
-        "parquet" | "pq" => Format::Parquet,
-        "arrow" | "ipc" | "feather" => Format::Arrow,
-        "sqlite" | "sqlite3" | "db" => Format::Sqlite,
-        "txt" => Format::Table,
-        _ => return None,
-    })
-}
-
-pub(crate) fn format_name(format: Format) -> &'static str {
-    match format {
-        Format::Table => "table",
-        Format::Csv => "csv",
-        Format::Json => "json",
-        Format::Parquet => "parquet",
-        Format::Arrow => "arrow",
-        Format::Sqlite => "sqlite",
+/// The format a file's extension names: io's, or the text table for `.txt`.
+pub(crate) fn format_of(path: &Path) -> Option<OutputFormat> {
+    let ext = path.extension()?.to_str()?;
+    if ext.eq_ignore_ascii_case("txt") {
+        return Some(OutputFormat::Table);
     }
+    Format::from_extension(ext).map(OutputFormat::File)
 }
 
 fn unknown_extension(path: &Path) -> Usage {
+    let extensions: Vec<String> = Format::ALL
+        .iter()
+        .map(|f| {
+            let each: Vec<String> = f.extensions().iter().map(|e| format!(".{e}")).collect();
+            each.join("/")
+        })
+        .collect();
     Usage::new(format!(
-        "cannot tell the format of {} from its extension; use .csv, .json/.jsonl, .parquet, \
-         .arrow/.ipc, .sqlite/.db or .txt, or give --format",
-        path.display()
+        "cannot tell the format of {} from its extension; use {} or .txt, or give --format",
+        path.display(),
+        extensions.join(", ")
     ))
 }
 
@@ -499,16 +487,22 @@ mod tests {
             terminal_width: Some(80),
             ..Env::default()
         };
-        assert_eq!(output_of(&["build", "f.csv"], pipe).format, Format::Csv);
-        assert_eq!(output_of(&["build", "f.csv"], tty).format, Format::Table);
+        assert_eq!(
+            output_of(&["build", "f.csv"], pipe).format,
+            OutputFormat::CSV
+        );
+        assert_eq!(
+            output_of(&["build", "f.csv"], tty).format,
+            OutputFormat::Table
+        );
         assert_eq!(output_of(&["build", "f.csv"], tty).display.width, Some(80));
         assert_eq!(output_of(&["build", "f.csv"], pipe).display.width, None);
         for (path, format) in [
-            ("m.PARQUET", Format::Parquet),
-            ("m.ipc", Format::Arrow),
-            ("m.db", Format::Sqlite),
-            ("m.jsonl", Format::Json),
-            ("m.txt", Format::Table),
+            ("m.PARQUET", OutputFormat::File(Format::Parquet)),
+            ("m.ipc", OutputFormat::File(Format::Ipc)),
+            ("m.db", OutputFormat::File(Format::Sqlite)),
+            ("m.jsonl", OutputFormat::File(Format::JsonLines)),
+            ("m.txt", OutputFormat::Table),
         ] {
             assert_eq!(
                 output_of(&["build", "f.csv", "-o", path], tty).format,
@@ -519,7 +513,7 @@ mod tests {
             &["build", "f.csv", "-o", "m.dat", "--format", "arrow"],
             pipe,
         );
-        assert_eq!(explicit.format, Format::Arrow);
+        assert_eq!(explicit.format, OutputFormat::File(Format::Ipc));
     }
 
     #[test]

@@ -45,10 +45,11 @@ use chrono::NaiveDate;
 use secmaster_core::{Column, Fact, SecurityMaster, Value, ValueType};
 
 use crate::csv::record_error;
+use crate::csv::records::{Field, Records};
+use crate::format::unreadable;
 use crate::infer::{Fits, parse_as};
-use crate::records::{Field, Records};
 use crate::text::parse_date;
-use crate::{Error, Location, Result, atomic};
+use crate::{Error, Format, Location, Result, atomic};
 
 /// How fact and position files are read: the date layout, and the columns of a master the
 /// facts will merge into.
@@ -91,37 +92,8 @@ impl ReadOptions {
     }
 }
 
-/// The file formats facts are read from.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-#[non_exhaustive]
-pub enum Format {
-    /// CSV, with a header or in the prototype's layout (`.csv`, `.txt`).
-    Csv,
-    /// JSON Lines (`.jsonl`, `.ndjson`, `.json`).
-    JsonLines,
-    /// Parquet (`.parquet`, `.pq`).
-    Parquet,
-}
-
-impl Format {
-    /// The format a file name's extension says.
-    pub fn from_path(path: impl AsRef<Path>) -> Result<Format> {
-        let path = path.as_ref();
-        let ext = path
-            .extension()
-            .and_then(|e| e.to_str())
-            .map(str::to_ascii_lowercase);
-        match ext.as_deref() {
-            Some("csv" | "txt") => Ok(Format::Csv),
-            Some("jsonl" | "ndjson" | "json") => Ok(Format::JsonLines),
-            Some("parquet" | "pq") => Ok(Format::Parquet),
-            _ => Err(Error::UnknownFormat {
-                path: path.to_path_buf(),
-                expected: ".csv, .txt, .jsonl, .ndjson, .json, .parquet, .pq".to_string(),
-            }),
-        }
-    }
-}
+/// The formats fact files come in.
+const FACT_FORMATS: [Format; 3] = [Format::Csv, Format::JsonLines, Format::Parquet];
 
 /// Reads the facts of a file, in the format its extension says.
 pub fn read(path: impl AsRef<Path>, options: &ReadOptions) -> Result<Vec<Fact>> {
@@ -148,13 +120,16 @@ pub fn read(path: impl AsRef<Path>, options: &ReadOptions) -> Result<Vec<Fact>> 
 /// ```
 pub fn stream(path: impl AsRef<Path>, options: &ReadOptions) -> Result<Facts> {
     let path = path.as_ref();
-    let inner = match Format::from_path(path)? {
+    let inner = match Format::of_input(path) {
         // Read in large blocks already: no buffer in between.
-        Format::Csv => Inner::Csv(crate::fact_csv::read(atomic::open(path)?, path, options)?),
-        Format::JsonLines => Inner::Vec(
+        Some(Format::Csv) => {
+            Inner::Csv(crate::csv::facts::read(atomic::open(path)?, path, options)?)
+        }
+        Some(Format::JsonLines) => Inner::Vec(
             read_json_lines(BufReader::new(atomic::open(path)?), path, options)?.into_iter(),
         ),
-        Format::Parquet => Inner::Vec(read_parquet(path, options)?.into_iter()),
+        Some(Format::Parquet) => Inner::Vec(read_parquet(path, options)?.into_iter()),
+        _ => return Err(unreadable(path, &FACT_FORMATS)),
     };
     Ok(Facts { inner })
 }
@@ -165,7 +140,7 @@ pub struct Facts {
 }
 
 enum Inner {
-    Csv(crate::fact_csv::TypedFacts),
+    Csv(crate::csv::facts::TypedFacts),
     Vec(std::vec::IntoIter<Fact>),
 }
 
@@ -484,7 +459,7 @@ pub(crate) fn csv_rows(
 /// Reads facts from CSV (see the [module docs](self) for the layouts); `name` names the
 /// input in errors. Blocks of the input are parsed on every core.
 pub fn read_csv(reader: impl BufRead, name: &Path, options: &ReadOptions) -> Result<Vec<Fact>> {
-    Ok(crate::fact_csv::read(reader, name, options)?.collect())
+    Ok(crate::csv::facts::read(reader, name, options)?.collect())
 }
 
 /// The record-at-a-time reader [`read_csv`] replaced, kept as the oracle its tests compare

@@ -1,63 +1,16 @@
-//! Any table file by its extension: what the command line reads and writes with `-o FILE`.
-//!
-//! | extension | format | reads back |
-//! |-----------|--------|------------|
-//! | `.parquet`, `.pq` | [`parquet`] | exactly |
-//! | `.arrow`, `.ipc`, `.feather` | [`ipc`] | exactly |
-//! | `.csv` | [`csv`], schema in `FILE.csv.schema.json` | exactly |
-//! | `.db`, `.sqlite`, `.sqlite3` | [`sql`], table `security_master` | exactly |
-//! | `.jsonl`, `.ndjson`, `.json` | [`json`] | output only |
+//! Any table file in any [`Format`], by its extension or as told: what the command line
+//! reads and writes with `-o FILE`. Each format's module does the work: [`parquet`],
+//! [`ipc`], [`csv`] (its schema in `FILE.csv.schema.json`), [`sql`] (table
+//! `security_master`) and [`json`] (output only).
 
 use std::io::{BufRead, BufReader};
 use std::path::Path;
 
 use secmaster_core::{KEY_COLUMNS, SecurityMaster, Table};
 
-use crate::records::Records;
+use crate::csv::records::Records;
 use crate::sql::DEFAULT_TABLE;
-use crate::{Error, Result, arrow, atomic, csv, ipc, json, parquet, sql};
-
-/// A table file format.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-#[non_exhaustive]
-pub enum Format {
-    /// Parquet.
-    Parquet,
-    /// Arrow IPC file.
-    Ipc,
-    /// CSV with a schema sidecar.
-    Csv,
-    /// JSON Lines (output only).
-    JsonLines,
-    /// A SQLite database.
-    Sqlite,
-}
-
-impl Format {
-    /// The format a file name's extension says.
-    pub fn from_path(path: impl AsRef<Path>) -> Result<Format> {
-        let path = path.as_ref();
-        let ext = path
-            .extension()
-            .and_then(|e| e.to_str())
-            .map(str::to_ascii_lowercase);
-        Ok(match ext.as_deref() {
-            Some("parquet" | "pq") => Format::Parquet,
-            Some("arrow" | "ipc" | "feather") => Format::Ipc,
-            Some("csv") => Format::Csv,
-            Some("jsonl" | "ndjson" | "json") => Format::JsonLines,
-            Some("db" | "sqlite" | "sqlite3") => Format::Sqlite,
-            _ => {
-                return Err(Error::UnknownFormat {
-                    path: path.to_path_buf(),
-                    expected: ".parquet, .pq, .arrow, .ipc, .feather, .csv, .jsonl, .ndjson, \
-                               .json, .db, .sqlite, .sqlite3"
-                        .to_string(),
-                });
-            }
-        })
-    }
-}
+use crate::{Error, Format, Result, arrow, atomic, csv, ipc, json, parquet, sql};
 
 /// What a file holds, as told by its columns.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -208,7 +161,13 @@ pub fn read_master(path: impl AsRef<Path>) -> Result<SecurityMaster> {
 /// `security_master`).
 pub fn write_table(path: impl AsRef<Path>, table: &Table) -> Result<()> {
     let path = path.as_ref();
-    match Format::from_path(path)? {
+    write_table_as(path, table, Format::from_path(path)?)
+}
+
+/// Writes a table to a file in `format`, whatever its extension.
+pub fn write_table_as(path: impl AsRef<Path>, table: &Table, format: Format) -> Result<()> {
+    let path = path.as_ref();
+    match format {
         Format::Parquet => parquet::write(path, table),
         Format::Ipc => ipc::write(path, table),
         Format::Csv => csv::write(path, table),
@@ -221,7 +180,17 @@ pub fn write_table(path: impl AsRef<Path>, table: &Table) -> Result<()> {
 /// it back as a master (its priority).
 pub fn write_master(path: impl AsRef<Path>, master: &SecurityMaster) -> Result<()> {
     let path = path.as_ref();
-    match Format::from_path(path)? {
+    write_master_as(path, master, Format::from_path(path)?)
+}
+
+/// Writes a master to a file in `format`, whatever its extension.
+pub fn write_master_as(
+    path: impl AsRef<Path>,
+    master: &SecurityMaster,
+    format: Format,
+) -> Result<()> {
+    let path = path.as_ref();
+    match format {
         Format::Parquet => parquet::write_master(path, master),
         Format::Ipc => ipc::write_master(path, master),
         Format::Csv => csv::write_master(path, master),

@@ -13,14 +13,17 @@
 //! - Tables out and back, one module per format, each with `write`, `write_master`, `read`
 //!   and `read_master`: [`arrow`] (the record-batch mapping the others build on), [`ipc`],
 //!   [`parquet`], [`csv`] and [`sql`] (which also renders statements for `sqlite3` or
-//!   `psql`). [`json`] writes JSON Lines. [`file`](mod@file) picks the format from a file name.
+//!   `psql`). [`json`] writes JSON Lines. [`Format`] names each format and tells it from a
+//!   file's extension; [`file`](mod@file) reads and writes a table file in any of them.
 //! - [`TableSchema`]: what a table file carries besides its cells (column types, key
 //!   count, a master's priority), in Arrow metadata, a CSV sidecar or a SQL table.
 //! - Inputs: [`facts`] reads fact files (CSV in two layouts, JSON Lines, Parquet) and types
 //!   their text per attribute ([`facts::stream`] hands them to a build without a vector);
 //!   [`positions`] reads positions. [`ReadOptions`] sets the date
 //!   layout and the master being merged into.
-//! - [`atomic::write_file`]: the whole-or-nothing file writer every writer here uses.
+//! - [`atomic`]: every file is written beside its destination, synced and renamed into
+//!   place, with the mode a plain create would give it (or the mode of the file it
+//!   replaces); the command line writes its own files through it too.
 //! - [`Error`]: one error type; every variant names the file and, for a record, its
 //!   [`Location`].
 //!
@@ -53,20 +56,21 @@ pub mod atomic;
 mod columnar;
 pub mod csv;
 mod error;
-mod fact_csv;
 pub mod facts;
 pub mod file;
+mod format;
 mod fx;
 mod infer;
 pub mod ipc;
 pub mod json;
+mod parallel;
 pub mod parquet;
 pub mod positions;
-mod records;
 mod schema;
 pub mod sql;
 mod text;
 
 pub use error::{Error, Location, Result};
 pub use facts::ReadOptions;
+pub use format::Format;
 pub use schema::TableSchema;

@@ -10,22 +10,20 @@ use std::path::Path;
 
 use secmaster_core::{Position, Value};
 
-use crate::facts::{DateFormat, Format, ReadOptions, csv_rows};
+use crate::facts::{DateFormat, ReadOptions, csv_rows};
+use crate::format::unreadable;
 use crate::text::parse_float;
-use crate::{Error, Location, Result, atomic};
+use crate::{Error, Format, Location, Result, atomic};
 
 const POSITION_COLUMNS: [&str; 3] = ["security_id", "quantity", "date"];
 
 /// Reads the positions of a CSV or Parquet file, by its extension.
 pub fn read(path: impl AsRef<Path>, options: &ReadOptions) -> Result<Vec<Position>> {
     let path = path.as_ref();
-    match Format::from_path(path)? {
-        Format::Parquet => read_parquet(path, options),
-        Format::Csv => read_csv(BufReader::new(atomic::open(path)?), path, options),
-        _ => Err(Error::UnknownFormat {
-            path: path.to_path_buf(),
-            expected: ".csv, .txt, .parquet, .pq".to_string(),
-        }),
+    match Format::of_input(path) {
+        Some(Format::Parquet) => read_parquet(path, options),
+        Some(Format::Csv) => read_csv(BufReader::new(atomic::open(path)?), path, options),
+        _ => Err(unreadable(path, &[Format::Csv, Format::Parquet])),
     }
 }
 

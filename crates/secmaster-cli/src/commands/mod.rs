@@ -83,8 +83,9 @@ pub(crate) fn load(source: &Source, env: &Env) -> Result<SecurityMaster> {
 fn add(master: Option<SecurityMaster>, path: &Path, what: &str) -> Result<SecurityMaster> {
     let context = || format!("{what} `{}`", path.display());
     let input = files::read_input(path, master.as_ref())?;
-    // Facts are taken in on every core, a consecutive part of the file each.
-    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    // Facts are taken in a consecutive part of the file per thread of rayon's pool (which
+    // RAYON_NUM_THREADS caps).
+    let cores = rayon::current_num_threads();
     Ok(match (master, input) {
         (master, Input::Facts(facts)) => {
             let mut m = master.unwrap_or_default();

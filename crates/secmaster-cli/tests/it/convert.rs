@@ -144,3 +144,49 @@ fn sql_prints_statements_for_either_dialect() {
     // A table CSV is read as the master it holds.
     assert_eq!(secmaster(&["sql", &data("sample_master.csv")]).ok(), sqlite);
 }
+
+/// Issue 14, item 12: every output (io's formats and the CLI's own text and generated
+/// files) gets the mode a plain `File::create` gives in the same folder, not a temporary
+/// file's 0600; an output that replaces a file keeps that file's mode.
+#[cfg(unix)]
+#[test]
+fn outputs_get_the_mode_a_plain_create_gives_and_keep_their_own() {
+    use std::os::unix::fs::PermissionsExt;
+    let mode = |p: &str| std::fs::metadata(p).unwrap().permissions().mode() & 0o7777;
+    let dir = temp();
+    let plain = path(&dir, "plain");
+    std::fs::File::create(&plain).unwrap();
+    let csv = data("sample_master.csv");
+    let runs: Vec<(&str, Vec<&str>)> = vec![
+        ("m.parquet", vec!["build", &csv, "-o"]),
+        ("m.arrow", vec!["convert", &csv]),
+        ("m.sqlite", vec!["convert", &csv]),
+        ("m.csv", vec!["build", &csv, "-o"]),
+        ("m.csv.schema.json", vec![]),
+        ("m.jsonl", vec!["build", &csv, "-o"]),
+        ("m.txt", vec!["build", &csv, "-o"]),
+        (
+            "f.csv",
+            vec!["generate", "--securities", "3", "--facts", "40", "-o"],
+        ),
+    ];
+    let run = |name: &str, args: &[&str]| {
+        if !args.is_empty() {
+            let out = path(&dir, name);
+            let args: Vec<&str> = args.iter().copied().chain([out.as_str()]).collect();
+            secmaster(&args).ok();
+        }
+    };
+    for (name, args) in &runs {
+        run(name, args);
+        assert_eq!(mode(&path(&dir, name)), mode(&plain), "new {name}");
+    }
+    for (name, _) in &runs {
+        let file = path(&dir, name);
+        std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o640)).unwrap();
+    }
+    for (name, args) in &runs {
+        run(name, args);
+        assert_eq!(mode(&path(&dir, name)), 0o640, "overwritten {name}");
+    }
+}

@@ -13,8 +13,9 @@ fn unknown_output_extension_is_a_usage_error() {
     .fails(2);
     assert_eq!(
         err,
-        "error: cannot tell the format of m.xlsx from its extension; use .csv, .json/.jsonl, \
-         .parquet, .arrow/.ipc, .sqlite/.db or .txt, or give --format"
+        "error: cannot tell the format of m.xlsx from its extension; use .parquet/.pq, \
+         .arrow/.ipc/.feather, .csv, .jsonl/.ndjson/.json, .db/.sqlite/.sqlite3 or .txt, or give \
+         --format"
     );
     assert!(files(&dir).is_empty());
 }

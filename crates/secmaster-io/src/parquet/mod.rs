@@ -3,7 +3,8 @@
 //! The file carries the Arrow schema (and so secmaster's metadata) the way every Arrow
 //! writer does, under `ARROW:schema`; other tools see plain typed columns. Columns are
 //! compressed with zstd. A table's columns go through parquet's Arrow writer, a share of
-//! the columns on each core; a master's are encoded from its runs of equal cells.
+//! the columns on each of rayon's threads; a master's are encoded from its runs of equal
+//! cells.
 
 use std::fs::File;
 use std::path::Path;
@@ -11,7 +12,6 @@ use std::sync::Arc;
 
 use arrow_array::RecordBatch;
 use arrow_schema::{DataType, Schema, SchemaRef};
-use std::sync::mpsc::{Receiver, Sender};
 
 use chrono::NaiveDate;
 use parquet::arrow::ArrowWriter;
@@ -20,7 +20,9 @@ use parquet::arrow::arrow_writer::{ArrowColumnChunk, ArrowColumnWriter, compute_
 use parquet::basic::{Compression, ZstdLevel};
 use parquet::errors::ParquetError;
 use parquet::file::properties::{EnabledStatistics, WriterProperties};
+use parquet::file::writer::SerializedFileWriter;
 use parquet::schema::types::ColumnPath;
+use rayon::iter::{IntoParallelIterator, ParallelIterator};
 use secmaster_core::{Column, SecurityMaster, Table, ValueType};
 
 use crate::arrow::{TableReader, Target, to_arrow_schema, to_record_batch};
@@ -40,24 +42,6 @@ pub fn parquet_error(path: &Path) -> impl Fn(ParquetError) -> Error + '_ {
         source,
     }
 }
-
-/// Batches an encoder may have waiting: enough that the batch maker and the encoders
-/// rarely wait for each other (when a 10M build's table went through here: 3.55 s with 2,
-/// 3.45 s with 8 or 32).
-const QUEUED_BATCHES: usize = 8;
-
-/// What an encoder thread is asked to do.
-enum Job {
-    /// Encode these columns (by index) of the next row group.
-    Columns(Vec<(usize, ArrowColumnWriter)>),
-    /// Encode its columns of this batch.
-    Batch(RecordBatch),
-    /// Close its columns of the row group and send them back.
-    Close,
-}
-
-/// An encoder thread's columns of a row group, or why they failed.
-type Encoded = Result<Vec<(usize, ArrowColumnChunk)>, ParquetError>;
 
 /// The properties of a table's file: zstd, and statistics (min and max per row group and
 /// page) for every column but text ones; parquet's defaults otherwise. A master's file
@@ -93,12 +77,11 @@ fn write_batches(
 }
 
 /// Writes the batches as they come to `out` as a Parquet file, and returns `out`; `path`
-/// names it in errors. The columns of each row group are encoded (dictionaries,
-/// statistics, zstd) on every core, a share of the columns each, while this thread makes
-/// the next batch and writes finished row groups. The file is
-/// the one [`ArrowWriter`] writes from the same batches (given `schema` and `props`): the
-/// same row groups and the same encoding of each column.
-///
+/// names it in errors. The columns of each batch are encoded (dictionaries, statistics,
+/// zstd) on rayon's threads, a share of the columns each, while this thread makes the
+/// next batch; this thread writes finished row groups. The file is the one
+/// [`ArrowWriter`] writes from the same batches (given `schema` and `props`): the same row
+/// groups and the same encoding of each column.
 /// `out` gets the file's bytes as they are made; write it to a temporary file with
 /// [`atomic::write_file`] to replace a file only once it is complete.
 pub fn encode_batches<W: std::io::Write + Send>(
@@ -109,127 +92,106 @@ pub fn encode_batches<W: std::io::Write + Send>(
     batches: impl Iterator<Item = RecordBatch>,
 ) -> Result<W> {
     let group_rows = props.max_row_group_row_count().unwrap_or(usize::MAX);
-    let columns = schema.fields().len();
-    let threads = std::thread::available_parallelism()
-        .map_or(1, |n| n.get())
-        .clamp(1, columns.max(1));
-    {
-        let writer =
-            ArrowWriter::try_new(out, schema.clone(), Some(props)).map_err(parquet_error(path))?;
-        let (mut file, factory) = writer
-            .into_serialized_writer()
-            .map_err(parquet_error(path))?;
-        std::thread::scope(|s| {
-            let mut encoders = Vec::with_capacity(threads);
-            for _ in 0..threads {
-                let (jobs, receive) = std::sync::mpsc::sync_channel::<Job>(QUEUED_BATCHES);
-                let (send, results) = std::sync::mpsc::channel::<Encoded>();
-                let schema = &schema;
-                s.spawn(move || encode(schema, receive, send));
-                encoders.push((jobs, results));
-            }
-            let send = |job: &dyn Fn() -> Job| {
-                // An encoder that hung up has failed; its error comes with its columns.
-                for (jobs, _) in &encoders {
-                    let _ = jobs.send(job());
-                }
-            };
-            let mut rows = 0; // in the open row group
-            let mut open = false;
-            let mut groups = 0; // row groups written
-            let mut close = |open: &mut bool, rows: &mut usize| -> Result<(), ParquetError> {
-                send(&|| Job::Close);
-                let mut chunks = Vec::with_capacity(columns);
-                for (_, results) in &encoders {
-                    let encoded = results.recv().map_err(|_| {
-                        ParquetError::General("a column encoder stopped".to_string())
-                    })?;
-                    chunks.extend(encoded?);
-                }
-                chunks.sort_unstable_by_key(|&(c, _)| c);
-                let mut group = file.next_row_group()?;
-                for (_, chunk) in chunks {
-                    chunk.append_to_row_group(&mut group)?;
-                }
-                group.close()?;
-                (*open, *rows) = (false, 0);
-                Ok(())
-            };
-            for mut batch in batches {
-                while batch.num_rows() > 0 {
-                    if !open {
-                        let writers = factory.create_column_writers(groups)?;
-                        if writers.len() != columns {
-                            return Err(ParquetError::General(
-                                "a nested column in a table".to_string(),
-                            ));
-                        }
-                        let mut shares: Vec<Vec<(usize, ArrowColumnWriter)>> =
-                            (0..threads).map(|_| Vec::new()).collect();
-                        for (c, w) in writers.into_iter().enumerate() {
-                            shares[c % threads].push((c, w));
-                        }
-                        for ((jobs, _), share) in encoders.iter().zip(shares) {
-                            let _ = jobs.send(Job::Columns(share));
-                        }
-                        open = true;
-                    }
-                    let now = batch.num_rows().min(group_rows - rows);
-                    let rest = batch.slice(now, batch.num_rows() - now);
-                    let part = batch.slice(0, now);
-                    send(&|| Job::Batch(part.clone()));
-                    rows += now;
-                    if rows >= group_rows {
-                        close(&mut open, &mut rows)?;
-                        groups += 1;
-                    }
-                    batch = rest;
-                }
-            }
-            if open {
-                close(&mut open, &mut rows)?;
-            }
-            Ok(())
-            // Leaving the scope hangs up on the encoders, which then end.
-        })
+    let writer =
+        ArrowWriter::try_new(out, schema.clone(), Some(props)).map_err(parquet_error(path))?;
+    let (mut file, factory) = writer
+        .into_serialized_writer()
         .map_err(parquet_error(path))?;
-        file.into_inner().map_err(parquet_error(path))
-    }
-}
-
-/// An encoder thread: encodes its columns of each batch, and closes them at the end of a
-/// row group. After an error it only answers the next [`Job::Close`] with it.
-fn encode(schema: &SchemaRef, jobs: Receiver<Job>, results: Sender<Encoded>) {
-    let mut writers: Vec<(usize, ArrowColumnWriter)> = Vec::new();
-    let mut failed = None;
-    for job in jobs {
-        match job {
-            Job::Columns(share) => writers = share,
-            Job::Batch(batch) => {
-                if failed.is_some() {
-                    continue;
-                }
-                let written = writers.iter_mut().try_for_each(|(c, w)| {
-                    compute_leaves(schema.field(*c), batch.column(*c))?
-                        .iter()
-                        .try_for_each(|leaf| w.write(leaf))
-                });
-                failed = written.err();
+    let columns = schema.fields().len();
+    let threads = rayon::current_num_threads().clamp(1, columns.max(1));
+    let mut batches = batches;
+    let mut write = || -> Result<(), ParquetError> {
+        // The open row group's column writers, a share for each thread, and its rows.
+        let mut shares: Vec<Share> = Vec::new();
+        let (mut rows, mut groups) = (0, 0);
+        let mut next = batches.next();
+        while let Some(batch) = next.take() {
+            if batch.num_rows() == 0 {
+                next = batches.next();
+                continue;
             }
-            Job::Close => {
-                let closed = match failed.take() {
-                    Some(e) => Err(e),
-                    None => std::mem::take(&mut writers)
-                        .into_iter()
-                        .map(|(c, w)| Ok((c, w.close()?)))
-                        .collect(),
-                };
-                if results.send(closed).is_err() {
-                    return;
+            if shares.is_empty() {
+                let writers = factory.create_column_writers(groups)?;
+                if writers.len() != columns {
+                    return Err(ParquetError::General(
+                        "a nested column in a table".to_string(),
+                    ));
                 }
+                shares = (0..threads).map(|_| Vec::new()).collect();
+                for (c, w) in writers.into_iter().enumerate() {
+                    shares[c % threads].push((c, w));
+                }
+            }
+            let now = batch.num_rows().min(group_rows - rows);
+            let part = batch.slice(0, now);
+            let rest = (now < batch.num_rows()).then(|| batch.slice(now, batch.num_rows() - now));
+            // Each share is written by one task, and a batch's tasks end before the next
+            // batch's begin, so every column gets its batches in order; no thread waits on
+            // another but at the end of a batch, so one thread or nested work cannot
+            // deadlock.
+            let mut failed: Vec<Option<ParquetError>> = shares.iter().map(|_| None).collect();
+            rayon::in_place_scope(|s| {
+                for (share, failed) in shares.iter_mut().zip(&mut failed) {
+                    let (part, schema) = (&part, &schema);
+                    s.spawn(move |_| *failed = encode(schema, share, part).err());
+                }
+                next = rest.or_else(|| batches.next());
+            });
+            if let Some(e) = failed.into_iter().flatten().next() {
+                return Err(e);
+            }
+            rows += now;
+            if rows >= group_rows {
+                close(&mut file, std::mem::take(&mut shares))?;
+                (rows, groups) = (0, groups + 1);
             }
         }
+        if !shares.is_empty() {
+            close(&mut file, shares)?;
+        }
+        Ok(())
+    };
+    write().map_err(parquet_error(path))?;
+    file.into_inner().map_err(parquet_error(path))
+}
+
+/// Some of the columns of a row group being written: their indices and writers.
+type Share = Vec<(usize, ArrowColumnWriter)>;
+
+/// Encodes the columns of `share` of a batch.
+fn encode(schema: &SchemaRef, share: &mut Share, batch: &RecordBatch) -> Result<(), ParquetError> {
+    share.iter_mut().try_for_each(|(c, w)| {
+        compute_leaves(schema.field(*c), batch.column(*c))?
+            .iter()
+            .try_for_each(|leaf| w.write(leaf))
+    })
+}
+
+/// Closes the columns of a row group, a share on each thread, and appends them to `file`
+/// in column order.
+fn close<W: std::io::Write + Send>(
+    file: &mut SerializedFileWriter<W>,
+    shares: Vec<Share>,
+) -> Result<(), ParquetError> {
+    let closed: Vec<Result<Vec<(usize, ArrowColumnChunk)>, ParquetError>> = shares
+        .into_par_iter()
+        .map(|share| {
+            share
+                .into_iter()
+                .map(|(c, w)| Ok((c, w.close()?)))
+                .collect()
+        })
+        .collect();
+    let mut chunks = Vec::new();
+    for share in closed {
+        chunks.extend(share?);
     }
+    chunks.sort_unstable_by_key(|&(c, _)| c);
+    let mut group = file.next_row_group()?;
+    for (_, chunk) in chunks {
+        chunk.append_to_row_group(&mut group)?;
+    }
+    group.close().map(drop)
 }
 
 /// Writes a table to a Parquet file, replacing `path` only once the file is complete.
@@ -356,6 +318,72 @@ mod tests {
 }
 
 #[cfg(test)]
+mod batch_tests {
+    use super::*;
+    use proptest::prelude::*;
+    use secmaster_core::strategy::wide_master;
+
+    /// The file parquet's own writer makes of the same batches.
+    fn arrow_writer(batches: &[RecordBatch], props: WriterProperties) -> Vec<u8> {
+        let mut out = Vec::new();
+        let mut writer = ArrowWriter::try_new(&mut out, batches[0].schema(), Some(props)).unwrap();
+        for batch in batches {
+            writer.write(batch).unwrap();
+        }
+        writer.close().unwrap();
+        out
+    }
+
+    fn ours(batches: &[RecordBatch], props: WriterProperties) -> Vec<u8> {
+        let schema = batches[0].schema();
+        encode_batches(
+            Vec::new(),
+            Path::new("t.parquet"),
+            schema,
+            props,
+            batches.iter().cloned(),
+        )
+        .unwrap()
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 32, ..ProptestConfig::default() })]
+
+        /// Batches of any size, empty ones among them, cut across row groups of any size:
+        /// the bytes parquet's writer gives, on any number of threads, also when nested in
+        /// other work on a pool of one.
+        #[test]
+        fn batches_encode_as_parquets_writer_does(
+            master in wide_master(30),
+            cuts in proptest::collection::vec(0usize..12, 0..6),
+            group_rows in 1usize..9,
+        ) {
+            let batch = crate::arrow::master_to_record_batch(&master);
+            let mut batches = Vec::new();
+            let mut at = 0;
+            for cut in cuts {
+                let n = cut.min(batch.num_rows() - at);
+                batches.push(batch.slice(at, n));
+                at += n;
+            }
+            batches.push(batch.slice(at, batch.num_rows() - at));
+            let props = table_properties(&batch.schema())
+                .into_builder()
+                .set_max_row_group_row_count(Some(group_rows))
+                .build();
+            let expected = arrow_writer(&batches, props.clone());
+            prop_assert_eq!(&ours(&batches, props.clone()), &expected);
+            let one = rayon::ThreadPoolBuilder::new().num_threads(1).build().unwrap();
+            let (a, b) = one.install(|| {
+                rayon::join(|| ours(&batches, props.clone()), || ours(&batches, props.clone()))
+            });
+            prop_assert_eq!(&a, &expected);
+            prop_assert_eq!(&b, &expected);
+        }
+    }
+}
+
+#[cfg(test)]
 mod layout_tests {
     use super::*;
     use chrono::Days;
@@ -462,6 +490,26 @@ mod layout_tests {
                 }
             }
         }
+    }
+
+    /// The same bytes on a pool of one thread, also nested in other work there, as on
+    /// every core: the row groups are appended in order whatever thread encodes them.
+    #[test]
+    fn one_thread_encodes_what_many_do() {
+        let master = SecurityMaster::build(secmaster_core::sample::trail()).unwrap();
+        let layout = Layout {
+            page_rows: 2,
+            group_pages: 1,
+            dictionary_limit: usize::MAX,
+        };
+        let expected = write_in(&master, layout);
+        let one = rayon::ThreadPoolBuilder::new()
+            .num_threads(1)
+            .build()
+            .unwrap();
+        let (a, b) =
+            one.install(|| rayon::join(|| write_in(&master, layout), || write_in(&master, layout)));
+        assert_eq!((a, b), (expected.clone(), expected));
     }
 
     /// Dictionaries wide enough for indices of 17 bits (bit-packed across bytes) and RLE

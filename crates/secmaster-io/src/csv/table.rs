@@ -1,51 +1,17 @@
-//! CSV tables: a header row, ISO dates, an empty field for null, and a JSON schema sidecar.
-//!
-//! A table CSV reads back exactly when its schema travels with it: [`write`](fn@write) puts the
-//! [`TableSchema`] in a sidecar file next to it, `FILE.csv.schema.json` (see
-//! [`schema_path`]), and [`read`] uses it when it is there. Without a sidecar, [`read`]
-//! types each column by its values as fact files are typed (the narrowest of int, float,
-//! date, bool that fits every value, else str; a column with no value has no type), and a
-//! table whose first columns are a master's keys has 3 key columns.
-//!
-//! The cells:
-//! - null is an empty field; an empty string is `""`, so the two stay apart (Polars reads
-//!   them so by default, DuckDB with `read_csv(..., allow_quoted_nulls = false)`);
-//! - strings are quoted when they must be: empty, containing a comma, quote, CR or LF, or
-//!   starting or ending with a space or tab;
-//! - dates are ISO `YYYY-MM-DD` (signed beyond year 9999); booleans `true` and `false`;
-//! - floats use Rust's shortest round-trip form (`0.1`, `1e300`, `-0.0`, `inf`, `-inf`,
-//!   `NaN`), and a NaN other than the canonical one its bits, `NaN(0x7ff8000000000001)`,
-//!   so every float comes back bit for bit.
-//!
-//! arrow-csv is not used: its reader, like the `csv` crate, cannot tell `""` from an empty
-//! field, so it cannot keep an empty string apart from a null.
-//!
-//! Other tools infer the same types for a master's usual columns (int, float, bool, ISO
-//! date, text; an all-null column comes back as text): DuckDB's `read_csv` by default,
-//! Polars' `read_csv` with `try_parse_dates=True`.
+//! Table CSVs written and read back, typed by their schema sidecar or by their values.
 
 use std::io::{BufRead, BufReader, Write};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use secmaster_core::{Column, FromRows, SecurityMaster, Table, Value, ValueType};
 
+use super::{read_schema, record_error, schema_path};
 use crate::arrow::Target;
+use crate::csv::records::{Field, Records, push_field};
 use crate::infer::{Fits, expected};
-use crate::records::{Field, RecordError, Records, push_field};
 use crate::schema::{TableSchema, table_error, to_master};
 use crate::text::{format_date, format_float, parse_bool, parse_date, parse_float};
 use crate::{Error, Location, Result, atomic};
-
-/// The suffix of a table CSV's schema sidecar.
-pub const SCHEMA_SUFFIX: &str = ".schema.json";
-
-/// The sidecar that holds the schema of the table CSV at `path`: `path` with
-/// [`SCHEMA_SUFFIX`] appended (`master.csv` → `master.csv.schema.json`).
-pub fn schema_path(path: impl AsRef<Path>) -> PathBuf {
-    let mut p = path.as_ref().as_os_str().to_owned();
-    p.push(SCHEMA_SUFFIX);
-    PathBuf::from(p)
-}
 
 fn push_cell(line: &mut String, value: &Value) {
     match value {
@@ -151,19 +117,6 @@ pub fn write_master(path: impl AsRef<Path>, master: &SecurityMaster) -> Result<(
     })
 }
 
-/// Reads the schema sidecar of the table CSV at `path`, if there is one.
-pub fn read_schema(path: impl AsRef<Path>) -> Result<Option<TableSchema>> {
-    let sidecar = schema_path(path);
-    match std::fs::read_to_string(&sidecar) {
-        Ok(text) => TableSchema::from_json(&text, &sidecar).map(Some),
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
-        Err(source) => Err(Error::Read {
-            path: sidecar,
-            source,
-        }),
-    }
-}
-
 fn read_with_schema(path: &Path) -> Result<(Table, TableSchema)> {
     let schema = read_schema(path)?;
     let file = atomic::open(path)?;
@@ -171,7 +124,7 @@ fn read_with_schema(path: &Path) -> Result<(Table, TableSchema)> {
 }
 
 /// Reads a table from a CSV file, typed by its sidecar when there is one (see the
-/// [module docs](self) for a file without).
+/// [module docs](super) for a file without).
 pub fn read(path: impl AsRef<Path>) -> Result<Table> {
     Ok(read_with_schema(path.as_ref())?.0)
 }
@@ -187,21 +140,6 @@ pub fn read_master(path: impl AsRef<Path>) -> Result<SecurityMaster> {
         Read::Table(table, schema) => to_master(&table, schema.options(), path),
     }
 }
-
-pub(crate) fn record_error(path: &Path) -> impl Fn(RecordError) -> Error + '_ {
-    move |e| match e {
-        RecordError::Io(source) => Error::Read {
-            path: path.to_path_buf(),
-            source,
-        },
-        RecordError::Malformed { line, reason } => Error::Malformed {
-            path: path.to_path_buf(),
-            location: Location::Line(line),
-            reason,
-        },
-    }
-}
-
 /// Reads a table CSV from any buffered reader, typed by `schema` when given (else inferred);
 /// `name` names the input in errors. Returns the table and the schema it was read with.
 pub fn from_reader(
@@ -390,10 +328,5 @@ mod tests {
         let (inferred, _) = from_reader(text.as_bytes(), None, Path::new("t.csv")).unwrap();
         assert_eq!(inferred.columns()[0].value_type(), Some(ValueType::Str));
         assert_eq!(inferred.columns()[1].value_type(), Some(ValueType::Str));
-    }
-
-    #[test]
-    fn schema_path_appends_the_suffix() {
-        assert_eq!(schema_path("out/m.csv"), Path::new("out/m.csv.schema.json"));
     }
 }
