@@ -12,7 +12,7 @@ use crate::checksum::{Checksum, HashingWriter};
 use crate::facts::Read;
 use crate::manifest::{BlocksEntry, FOLDERS, FileEntry, io_write_error, sync_dir};
 use crate::segment::{self, Kind, Stamped};
-use crate::{Result, Store, Writer};
+use crate::{Result, Store, Writer, fault};
 
 /// Compact once the table's delta files hold more than this share of the rows of its base
 /// file, or the log segments since the state file more than this share of its facts.
@@ -53,9 +53,9 @@ impl Writer {
     /// files into one file. Readers of the table from other tools then see one plain file;
     /// the content does not change. A store with nothing to fold is left as it is.
     pub fn compact(&mut self) -> Result<()> {
+        let claim = self.begin()?;
         let store = &self.store;
         let root = store.root.clone();
-        store.manifest.remove_leftovers(&root)?;
         if store.manifest.table.len() <= 1 && store.manifest.batches_since_state().is_empty() {
             return Ok(());
         }
@@ -66,7 +66,8 @@ impl Writer {
         manifest.state = state;
         manifest.state_through = store.last_batch();
         manifest.table = vec![table];
-        manifest.commit(&root)?;
+        fault::pause_point("commit");
+        manifest.commit(&root, &store.manifest, claim)?;
         self.store.manifest = manifest;
         Ok(())
     }

@@ -130,6 +130,32 @@ pub enum Error {
         /// The store's directory.
         path: PathBuf,
     },
+    /// Another writer committed since this writer read the store (so the lock file was
+    /// removed, replaced or not honoured): this writer committed nothing.
+    #[error(
+        "store `{}`: another writer committed generation {generation} first (was writer.lock \
+         removed?); this writer committed nothing",
+        .path.display()
+    )]
+    Conflict {
+        /// The store's directory.
+        path: PathBuf,
+        /// The generation the store is at now.
+        generation: u64,
+    },
+    /// Another writer holds the claim on the generation this writer would commit (so the
+    /// lock file was removed, replaced or not honoured): this writer committed nothing.
+    #[error(
+        "store `{}`: another writer is committing generation {generation} (was writer.lock \
+         removed?); this writer committed nothing",
+        .path.display()
+    )]
+    Claimed {
+        /// The store's directory.
+        path: PathBuf,
+        /// The generation claimed.
+        generation: u64,
+    },
     /// A batch was refused (rule 8, an empty attribute); the store is unchanged.
     #[error("batch refused, store `{}` unchanged", .path.display())]
     Rejected {

@@ -144,9 +144,9 @@ impl Writer {
         options: &IngestOptions,
         take: impl FnOnce(&Store) -> Result<(Vec<Fact>, Vec<String>)>,
     ) -> Result<IngestReport> {
+        let claim = self.begin()?;
         let store = &self.store;
         let root = store.root.clone();
-        store.manifest.remove_leftovers(&root)?;
         let (batch, sources) = take(store)?;
         let number = store.last_batch() + 1;
         // The touched securities, each with the first date the batch has a fact of it on.
@@ -249,7 +249,8 @@ impl Writer {
             manifest.table.push(table);
         }
         fault::crash_point("files");
-        manifest.commit(&root)?;
+        fault::pause_point("commit");
+        manifest.commit(&root, &store.manifest, claim)?;
         self.store = Store {
             root,
             manifest,

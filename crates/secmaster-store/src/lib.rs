@@ -58,6 +58,7 @@
 //! STORE/
 //!   manifest.json          what the committed state is made of (replaced atomically)
 //!   writer.lock            held (flock) by the one writer at a time
+//!   commit-000008.lock     while a writer works: its claim on the generation it commits
 //!   log/000001.parquet     batch 1's facts, as they arrived; never rewritten
 //!   log/000002.parquet     ...
 //!   state/000005.parquet   every security's facts in force as of a batch (generation 5)
@@ -91,6 +92,12 @@
 //!   It is written to a temporary file, synced, and renamed over `manifest.json`, so a
 //!   crash at any instant leaves the last committed state; files it does not list are
 //!   leftovers, removed by the next writer.
+//! - **Claims** (`commit-NNNNNN.lock`) make the commit a compare-and-swap: a writer that
+//!   read generation `g` claims `g + 1` (creates the file, holds a `flock` on it) and,
+//!   holding it, checks that the manifest is still `g` when it starts and again right
+//!   before the rename. So a second writer that started from `g` — `writer.lock` removed
+//!   while the first ran — is refused ([`Error::Claimed`] or [`Error::Conflict`]) and
+//!   commits nothing, and no batch is lost.
 //!
 //! Reading the current table from another tool (DuckDB):
 //!
@@ -125,6 +132,7 @@
 
 mod checked;
 mod checksum;
+mod claim;
 mod compact;
 mod error;
 mod facts;
@@ -138,7 +146,7 @@ mod segment;
 pub use checksum::Checksum;
 pub use error::{Error, Result};
 #[cfg(feature = "fault-injection")]
-pub use fault::CRASH_AFTER;
+pub use fault::{CRASH_AFTER, PAUSE_AT, PAUSE_FILE};
 pub use ingest::{Compaction, IngestOptions, IngestReport};
 pub use lock::Writer;
 pub use manifest::Batch;

@@ -4,8 +4,9 @@
 use std::fs::File;
 use std::path::Path;
 
+use crate::claim::Claim;
 use crate::manifest::write_error;
-use crate::{Error, Result, Store};
+use crate::{Error, Result, Store, fault};
 
 /// The lock file's name in a store.
 const LOCK: &str = "writer.lock";
@@ -62,6 +63,21 @@ impl Writer {
         // Opened under the lock: no other writer commits while this one lives.
         let store = Store::open(root)?;
         Ok(Writer { _lock: file, store })
+    }
+
+    /// Starts a commit: claims the next generation, checks that the store is still as this
+    /// writer read it (else [`Error::Conflict`]: another writer committed meanwhile), and
+    /// removes the leftovers of writers that died. The claim is given up by the commit, or
+    /// when dropped.
+    pub(crate) fn begin(&self) -> Result<Claim> {
+        fault::pause_point("start");
+        let root = &self.store.root;
+        let claim = Claim::take(root, self.store.manifest.generation + 1)?;
+        self.store.manifest.check_current(root)?;
+        self.store
+            .manifest
+            .remove_leftovers(root, claim.generation())?;
+        Ok(claim)
     }
 
     /// The store as this writer last committed it (or found it).

@@ -5,7 +5,9 @@
 //! order, each with its XXH3-64 checksum and length, and the table's schema. A commit
 //! writes it to a temporary file, syncs it and renames it over the old one, so a crash at
 //! any instant leaves the last committed state; files it does not list are leftovers,
-//! removed by the next writer.
+//! removed by the next writer. A commit holds the claim on its generation (`claim.rs`) and
+//! checks that the manifest is still the one it started from, so that no two writers
+//! commit over the same manifest.
 
 use std::collections::HashSet;
 use std::fs::File;
@@ -16,6 +18,7 @@ use secmaster_io::{TableSchema, atomic};
 use serde::{Deserialize, Serialize};
 
 use crate::checksum::Checksum;
+use crate::claim::{self, Claim};
 use crate::{Error, Result, fault};
 
 /// The manifest's file name in a store.
@@ -202,29 +205,62 @@ impl Manifest {
             .flat_map(|e| std::iter::once(&e.path).chain(e.blocks.as_ref().map(|b| &b.path)))
     }
 
-    /// Writes the manifest over the store's, atomically, and syncs the folder so that the
-    /// rename is durable: the commit.
-    pub(crate) fn write(&self, root: &Path) -> Result<()> {
+    /// Writes the manifest over the store's, atomically (a synced temporary file renamed
+    /// into place); the rename is not synced.
+    fn replace(&self, root: &Path) -> Result<()> {
         let path = root.join(MANIFEST);
         let text = serde_json::to_string_pretty(self).expect("a manifest is JSON");
         atomic::write_file(&path, |w| {
             use std::io::Write;
             w.write_all(text.as_bytes()).map_err(io_write_error(&path))
         })?;
+        Ok(())
+    }
+
+    /// Writes the manifest of a new store and syncs the folder.
+    pub(crate) fn write_new(&self, root: &Path) -> Result<()> {
+        self.replace(root)?;
         sync_dir(root)
     }
 
-    /// Commits the manifest (the crash hook's last step), then removes what it no longer
-    /// lists.
-    pub(crate) fn commit(&self, root: &Path) -> Result<()> {
-        self.write(root)?;
+    /// Fails with [`Error::Conflict`] unless the store's committed manifest is `self`:
+    /// another writer committed since this one read it.
+    pub(crate) fn check_current(&self, root: &Path) -> Result<()> {
+        let current = Manifest::read(root)?;
+        if current != *self {
+            return Err(Error::Conflict {
+                path: root.to_path_buf(),
+                generation: current.generation,
+            });
+        }
+        Ok(())
+    }
+
+    /// Commits the manifest, generation `claim`'s, over `base`, the one its writer started
+    /// from: checks, holding the claim, that `base` is still the committed manifest (no
+    /// writer can commit meanwhile: the next generation is claimed), renames the manifest
+    /// into place and syncs the folder (the crash hook's last step), then removes the files
+    /// `base` listed that this one does not, and gives the claim up.
+    pub(crate) fn commit(&self, root: &Path, base: &Manifest, claim: Claim) -> Result<()> {
+        debug_assert_eq!(claim.generation(), self.generation);
+        base.check_current(root)?;
+        self.replace(root)?;
+        sync_dir(root)?;
         fault::crash_point("manifest");
-        self.remove_leftovers(root)
+        let keep: HashSet<&String> = self.paths().collect();
+        for path in base.paths().filter(|p| !keep.contains(p)) {
+            let path = root.join(path);
+            std::fs::remove_file(&path).map_err(write_error(&path))?;
+        }
+        claim
+            .release()
+            .map_err(write_error(&root.join(claim::name(self.generation))))
     }
 
     /// Removes what no committed state refers to: files of an ingest that crashed before
-    /// its commit, files a compaction replaced, temporary files. Only a writer calls this.
-    pub(crate) fn remove_leftovers(&self, root: &Path) -> Result<()> {
+    /// its commit, files a compaction replaced, temporary files, claims other than
+    /// `claimed`'s. Only a writer calls this, holding the claim on the next generation.
+    pub(crate) fn remove_leftovers(&self, root: &Path, claimed: u64) -> Result<()> {
         let keep: HashSet<PathBuf> = self.paths().map(|path| root.join(path)).collect();
         let read_error = |dir: &Path| {
             let dir = dir.to_path_buf();
@@ -239,17 +275,27 @@ impl Manifest {
                 }
             }
         }
-        // A manifest's temporary file, from a crash while it was written.
+        // A manifest's temporary file, from a crash while it was written; claims of
+        // writers that died, or that found the store changed.
         for entry in std::fs::read_dir(root).map_err(read_error(root))?.flatten() {
             let name = entry.file_name();
             let name = name.to_string_lossy();
-            if name.starts_with(".secmaster-") && name.ends_with(".tmp") {
+            let claim = claim::generation_of(&name).is_some_and(|g| g != claimed);
+            if claim || (name.starts_with(".secmaster-") && name.ends_with(".tmp")) {
                 let path = entry.path();
                 std::fs::remove_file(&path).map_err(write_error(&path))?;
             }
         }
         Ok(())
     }
+}
+
+/// The number of a store's file name (`000042`): six or more ASCII digits.
+pub(crate) fn number(digits: &str) -> Option<u64> {
+    if digits.len() < 6 || !digits.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    digits.parse().ok()
 }
 
 /// Reads a version 1 manifest as version 2. Version 1 kept state files of only the

@@ -465,6 +465,97 @@ fn a_held_lock_refuses_a_writer_and_wait_waits_for_it() {
     assert_eq!(build(dir, &["s"]), build(dir, &["trail.csv", "update.csv"]));
 }
 
+/// A writer paused by the store's pause hook at `step`, and the file that lets it go on.
+struct Paused {
+    child: std::process::Child,
+    go: std::path::PathBuf,
+}
+
+impl Paused {
+    /// Starts `secmaster ARGS` in `dir`, and returns once it has paused at `step`.
+    fn start(dir: &Path, args: &[&str], step: &str) -> Paused {
+        let go = dir.join(format!("go-{step}"));
+        let child = command(dir, args)
+            .env("SECMASTER_STORE_PAUSE_AT", step)
+            .env("SECMASTER_STORE_PAUSE_FILE", &go)
+            .spawn()
+            .unwrap();
+        let paused = dir.join(format!("go-{step}.paused"));
+        let start = Instant::now();
+        while !paused.exists() {
+            assert!(
+                start.elapsed() < Duration::from_secs(30),
+                "never paused at {step}"
+            );
+            std::thread::sleep(Duration::from_millis(10));
+        }
+        Paused { child, go }
+    }
+
+    /// Lets it go on, and returns what it printed and how it ended.
+    fn finish(self) -> Output {
+        std::fs::write(&self.go, b"").unwrap();
+        self.child.wait_with_output().unwrap()
+    }
+}
+
+/// Two ingests that both started from the same committed state, as when `writer.lock` is
+/// removed while one runs: whichever commits second is refused and commits nothing, and
+/// the store holds exactly the other's batch, as a build of its log.
+#[test]
+fn a_removed_lock_file_loses_no_batch() {
+    // The second writer read the store before the first committed, and commits after.
+    let dir = temp();
+    let dir = dir.path();
+    prototype_files(dir);
+    init(dir, "s");
+    let root = dir.join("s");
+    let late = Paused::start(dir, &["ingest", "s", "update.csv"], "start");
+    std::fs::remove_file(root.join("writer.lock")).unwrap();
+    assert_eq!(
+        ingest(dir, "s", &["trail.csv"]),
+        "batch 1: added 15 facts about 3 securities (3 new)\n\
+         periods: 7 added, 0 split, 0 changed\n\
+         new columns: asset_class, ticker, name, gics_industry, gics_sector, interest_rate, \
+         market_cap\n"
+    );
+    let out = late.finish();
+    assert_eq!(out.status.code(), Some(1), "{out:?}");
+    assert!(out.stdout.is_empty(), "{out:?}");
+    assert_eq!(
+        String::from_utf8(out.stderr).unwrap(),
+        "error: store `s`: another writer committed generation 1 first (was writer.lock \
+         removed?); this writer committed nothing\n"
+    );
+    assert_eq!(sources(dir, "s"), ["trail.csv"]);
+    assert_eq!(build(dir, &["s"]), build(dir, &["trail.csv"]));
+    assert_eq!(known_at(dir, "s", "1"), build(dir, &["trail.csv"]));
+    assert_eq!(data_files(&root), listed(&root));
+    secmaster_in(dir, &["verify", "s"]).ok();
+
+    // The first writer is about to commit when the second starts: the second is refused
+    // before it writes anything, and the first commits.
+    let dir = temp();
+    let dir = dir.path();
+    prototype_files(dir);
+    init(dir, "s");
+    let root = dir.join("s");
+    let first = Paused::start(dir, &["ingest", "s", "trail.csv"], "commit");
+    std::fs::remove_file(root.join("writer.lock")).unwrap();
+    let err = secmaster_in(dir, &["ingest", "s", "update.csv"]).fails(1);
+    assert_eq!(
+        err,
+        "error: store `s`: another writer is committing generation 1 (was writer.lock \
+         removed?); this writer committed nothing"
+    );
+    let out = first.finish();
+    assert!(out.status.success(), "{out:?}");
+    assert_eq!(sources(dir, "s"), ["trail.csv"]);
+    assert_eq!(build(dir, &["s"]), build(dir, &["trail.csv"]));
+    assert_eq!(data_files(&root), listed(&root));
+    secmaster_in(dir, &["verify", "s"]).ok();
+}
+
 // ---------------------------------------------------------------------------------------
 // 3. A day in the life, on the prototype's files
 // ---------------------------------------------------------------------------------------

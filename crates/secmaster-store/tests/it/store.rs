@@ -450,3 +450,53 @@ fn a_version_1_store_reads_and_upgrades() {
     assert!(text.contains("\"version\": 2"), "{text}");
     assert!(store.verify().is_ok());
 }
+
+/// Two writers that both started from the same generation, as when `writer.lock` is
+/// removed while one holds it: the second to commit is refused, commits nothing and
+/// removes nothing of the first's, and the store holds exactly the first's batch.
+#[test]
+fn a_writer_whose_store_changed_under_it_commits_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().join("s");
+    Store::init(&root, &Options::default()).unwrap();
+    let mut first = Store::lock(&root).unwrap();
+    std::fs::remove_file(root.join("writer.lock")).unwrap();
+    let mut second = Store::lock(&root).unwrap();
+    let options = IngestOptions::default();
+    first
+        .ingest_facts(sample::trail(), "trail", &options)
+        .unwrap();
+    let after_first = snapshot(&root);
+    let err = second
+        .ingest_facts(sample::update(), "update", &options)
+        .unwrap_err();
+    assert!(
+        matches!(err, secmaster_store::Error::Conflict { .. }),
+        "{err}"
+    );
+    assert_eq!(
+        err.to_string(),
+        format!(
+            "store `{}`: another writer committed generation 1 first (was writer.lock \
+             removed?); this writer committed nothing",
+            root.display()
+        )
+    );
+    assert!(second.compact().is_err());
+    assert_eq!(snapshot(&root), after_first);
+    let store = Store::open(&root).unwrap();
+    assert_eq!(store.batches().len(), 1);
+    let trail = SecurityMaster::build(sample::trail()).unwrap();
+    assert_eq!(store.master().unwrap(), trail);
+    assert_eq!(store.table().unwrap(), trail.table());
+    assert_eq!(store.master_after(1).unwrap(), trail);
+    store.verify().unwrap();
+    // The first writer goes on: nothing it holds is stale.
+    first
+        .ingest_facts(sample::update(), "update", &options)
+        .unwrap();
+    assert_eq!(
+        Store::open(&root).unwrap().master().unwrap(),
+        trail_and_update()
+    );
+}
