@@ -130,6 +130,12 @@ Examples:
     Init(InitArgs),
     /// Append a batch (one or more fact files) to a store and bring its table up to date
     #[command(after_help = "\
+Exit status: 0 when the batch is committed, even if something after the commit failed (the
+sync of the store's folder, the removal of a superseded file): a `warning:` on stderr says
+what, and the batch stays committed, so do not retry it. 1 when the batch is refused or
+cannot be written (the store is as it was), 2 for bad usage. A batch whose facts are exactly
+those of the last batch is refused as a likely retry, unless --allow-duplicate.
+
 Examples:
   secmaster ingest master.store vendor_a.csv vendor_b.jsonl
   secmaster ingest master.store corrections.csv --dry-run
@@ -272,6 +278,10 @@ pub(crate) struct IngestArgs {
     /// `secmaster compact` at a quiet time instead)
     #[arg(long)]
     pub(crate) no_compact: bool,
+    /// Ingest the batch even if its facts are exactly those of the store's last batch
+    /// (otherwise refused: most likely the retry of an ingest that was committed)
+    #[arg(long)]
+    pub(crate) allow_duplicate: bool,
     /// Print the summary as `text` (default) or `json`
     #[arg(long, value_enum, value_name = "FORMAT", default_value_t = ReportFormat::Text)]
     pub(crate) report: ReportFormat,

@@ -90,6 +90,7 @@ pub(crate) struct Ingest {
     pub(crate) dry_run: bool,
     pub(crate) wait: bool,
     pub(crate) no_compact: bool,
+    pub(crate) allow_duplicate: bool,
     pub(crate) report: ReportFormat,
 }
 
@@ -281,6 +282,7 @@ pub(crate) fn resolve(cli: Cli, env: &Env) -> Result<Plan, Usage> {
             dry_run: a.dry_run,
             wait: a.wait,
             no_compact: a.no_compact,
+            allow_duplicate: a.allow_duplicate,
             report: a.report,
         }),
         Command::Log(a) => Plan::Log(StoreOutput {

@@ -1,13 +1,13 @@
 //! The fault hooks of the crash-safety tests: with the `fault-injection` feature, an ingest
-//! aborts the process right after a step named by an environment variable, or pauses at a
-//! step until the test lets it go on. Without the feature (the default, and every release
-//! build) the hooks are not compiled at all: no environment can make the store abort or
-//! wait.
+//! aborts the process right after a step named by an environment variable, fails a step
+//! with an injected error, or pauses at a step until the test lets it go on. Without the
+//! feature (the default, and every release build) the hooks are not compiled at all: no
+//! environment can make the store abort, fail or wait.
 
 #[cfg(feature = "fault-injection")]
-pub use hook::{CRASH_AFTER, PAUSE_AT, PAUSE_FILE};
+pub use hook::{CRASH_AFTER, FAIL, PAUSE_AT, PAUSE_FILE};
 #[cfg(feature = "fault-injection")]
-pub(crate) use hook::{crash_point, pause_point};
+pub(crate) use hook::{crash_point, fail_point, pause_point};
 
 #[cfg(feature = "fault-injection")]
 mod hook {
@@ -18,6 +18,11 @@ mod hook {
     /// `manifest`, an ingest aborts the process right after that step. Only with the
     /// `fault-injection` feature.
     pub const CRASH_AFTER: &str = "SECMASTER_STORE_CRASH_AFTER";
+
+    /// Set to `sync` (the sync of the store's folder after the manifest's rename) or
+    /// `remove` (the removal of a file a commit superseded), that step fails with an
+    /// injected error. Only with the `fault-injection` feature.
+    pub const FAIL: &str = "SECMASTER_STORE_FAIL";
 
     /// Set to `start` (a writer's ingest or compaction, before it claims its generation)
     /// or `commit` (right before the manifest is committed), a writer pauses there: it
@@ -33,6 +38,16 @@ mod hook {
         if std::env::var(CRASH_AFTER).is_ok_and(|v| v == step) {
             std::process::abort();
         }
+    }
+
+    /// Fails if [`FAIL`] names `step`.
+    pub(crate) fn fail_point(step: &str) -> std::io::Result<()> {
+        if std::env::var(FAIL).is_ok_and(|v| v == step) {
+            return Err(std::io::Error::other(format!(
+                "injected failure at `{step}`"
+            )));
+        }
+        Ok(())
     }
 
     /// Pauses if [`PAUSE_AT`] names `step`, as it says.
@@ -58,6 +73,13 @@ mod hook {
 #[cfg(not(feature = "fault-injection"))]
 #[inline(always)]
 pub(crate) fn crash_point(_step: &str) {}
+
+/// Nothing fails: the hook is built only with the `fault-injection` feature.
+#[cfg(not(feature = "fault-injection"))]
+#[inline(always)]
+pub(crate) fn fail_point(_step: &str) -> std::io::Result<()> {
+    Ok(())
+}
 
 /// Nothing pauses: the hook is built only with the `fault-injection` feature.
 #[cfg(not(feature = "fault-injection"))]

@@ -85,8 +85,8 @@
 //!   When the table's delta files or the log segments since the state file grow past a
 //!   share of the whole, the ingest compacts: it writes a new state file and one table file
 //!   for every security.
-//! - **The manifest** lists the batches (number, commit time, sources, fact count, log
-//!   file), the state file and the batch it holds facts through, and the table files in
+//! - **The manifest** lists the batches (number, commit time, sources, fact count, the
+//!   digest of its facts, log file), the state file and the batch it holds facts through, and the table files in
 //!   generation order, each with its XXH3-64 checksum and length (the state file's also
 //!   with its block digests' file), and the table's schema.
 //!   It is written to a temporary file, synced, and renamed over `manifest.json`, so a
@@ -98,6 +98,10 @@
 //!   before the rename. So a second writer that started from `g` — `writer.lock` removed
 //!   while the first ran — is refused ([`Error::Claimed`] or [`Error::Conflict`]) and
 //!   commits nothing, and no batch is lost.
+//! - **After the rename** the commit stands: a failure to sync the folder or to remove a
+//!   superseded file is a [`Warning`] in the report, not an error, so that a caller does
+//!   not retry a committed batch; and a batch whose facts are exactly the last batch's is
+//!   refused ([`Error::Duplicate`]) unless [`IngestOptions::with_allow_duplicate`].
 //!
 //! Reading the current table from another tool (DuckDB):
 //!
@@ -144,9 +148,9 @@ mod read;
 mod segment;
 
 pub use checksum::Checksum;
-pub use error::{Error, Result};
+pub use error::{Error, Result, Warning};
 #[cfg(feature = "fault-injection")]
-pub use fault::{CRASH_AFTER, PAUSE_AT, PAUSE_FILE};
+pub use fault::{CRASH_AFTER, FAIL, PAUSE_AT, PAUSE_FILE};
 pub use ingest::{Compaction, IngestOptions, IngestReport};
 pub use lock::Writer;
 pub use manifest::Batch;

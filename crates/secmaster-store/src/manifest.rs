@@ -19,7 +19,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::checksum::Checksum;
 use crate::claim::{self, Claim};
-use crate::{Error, Result, fault};
+use crate::{Error, Result, Warning, fault};
 
 /// The manifest's file name in a store.
 pub(crate) const MANIFEST: &str = "manifest.json";
@@ -40,6 +40,11 @@ pub struct Batch {
     pub(crate) sources: Vec<String>,
     pub(crate) facts: u64,
     pub(crate) log: FileEntry,
+    /// The XXH3-64 of the batch's facts in order ([`crate::checksum::digest`]), so that an
+    /// ingest of the same facts again is told from a new batch (absent in stores written
+    /// before it was recorded).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(crate) digest: Option<String>,
 }
 
 impl Batch {
@@ -71,6 +76,13 @@ impl Batch {
     /// Its log segment's checksum and length.
     pub fn checksum(&self) -> &Checksum {
         &self.log.checksum
+    }
+
+    /// The XXH3-64 of its facts, in order (as 16 hex digits), if the store recorded it:
+    /// the same for the same facts however they were read, unlike the log segment's
+    /// checksum, which covers the batch number too.
+    pub fn digest(&self) -> Option<&str> {
+        self.digest.as_deref()
     }
 }
 
@@ -238,23 +250,46 @@ impl Manifest {
 
     /// Commits the manifest, generation `claim`'s, over `base`, the one its writer started
     /// from: checks, holding the claim, that `base` is still the committed manifest (no
-    /// writer can commit meanwhile: the next generation is claimed), renames the manifest
-    /// into place and syncs the folder (the crash hook's last step), then removes the files
-    /// `base` listed that this one does not, and gives the claim up.
-    pub(crate) fn commit(&self, root: &Path, base: &Manifest, claim: Claim) -> Result<()> {
+    /// writer can commit meanwhile: the next generation is claimed), and renames the
+    /// manifest into place: the commit. Then syncs the folder (the crash hook's last step),
+    /// removes the files `base` listed that this one does not, and gives the claim up; a
+    /// failure of those is a [`Warning`], not an error: the commit stands.
+    pub(crate) fn commit(
+        &self,
+        root: &Path,
+        base: &Manifest,
+        claim: Claim,
+    ) -> Result<Vec<Warning>> {
         debug_assert_eq!(claim.generation(), self.generation);
         base.check_current(root)?;
         self.replace(root)?;
-        sync_dir(root)?;
+        let mut warnings = Vec::new();
+        let synced = fault::fail_point("sync").and_then(|()| File::open(root)?.sync_all());
+        if let Err(e) = synced {
+            warnings.push(Warning::NotDurable {
+                path: root.to_path_buf(),
+                cause: e.to_string(),
+            });
+        }
         fault::crash_point("manifest");
         let keep: HashSet<&String> = self.paths().collect();
         for path in base.paths().filter(|p| !keep.contains(p)) {
             let path = root.join(path);
-            std::fs::remove_file(&path).map_err(write_error(&path))?;
+            let removed = fault::fail_point("remove").and_then(|()| std::fs::remove_file(&path));
+            if let Err(e) = removed {
+                warnings.push(Warning::NotRemoved {
+                    path,
+                    cause: e.to_string(),
+                });
+            }
         }
-        claim
-            .release()
-            .map_err(write_error(&root.join(claim::name(self.generation))))
+        if let Err(e) = claim.release() {
+            warnings.push(Warning::NotRemoved {
+                path: root.join(claim::name(self.generation)),
+                cause: e.to_string(),
+            });
+        }
+        Ok(warnings)
     }
 
     /// Removes what no committed state refers to: files of an ingest that crashed before

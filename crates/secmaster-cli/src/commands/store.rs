@@ -49,7 +49,7 @@ pub(crate) fn init(plan: &Init, out: &mut dyn Write) -> Result<()> {
     Ok(())
 }
 
-pub(crate) fn ingest(plan: &Ingest, out: &mut dyn Write, env: &Env) -> Result<()> {
+pub(crate) fn ingest(plan: &Ingest, out: &mut dyn Write, env: &Env) -> Result<Vec<String>> {
     let progress = Progress::spinner(env, format!("ingesting into {}", plan.store.display()));
     let options = IngestOptions::default()
         .with_dry_run(plan.dry_run)
@@ -58,14 +58,20 @@ pub(crate) fn ingest(plan: &Ingest, out: &mut dyn Write, env: &Env) -> Result<()
             Compaction::Never
         } else {
             Compaction::Auto
-        });
+        })
+        .with_allow_duplicate(plan.allow_duplicate);
     let report = lock(&plan.store, plan.wait)?.ingest(&plan.facts, &options)?;
     drop(progress);
     match plan.report {
         ReportFormat::Json => writeln!(out, "{}", serde_json::to_string(&report)?)?,
         ReportFormat::Text => write_report(out, &report)?,
     }
-    Ok(())
+    let batch = report.batch;
+    Ok(report
+        .warnings
+        .iter()
+        .map(|w| format!("batch {batch} {w}"))
+        .collect())
 }
 
 fn write_report(out: &mut dyn Write, r: &IngestReport) -> Result<()> {
@@ -189,12 +195,12 @@ pub(crate) fn history(plan: &History, out: &mut dyn Write) -> Result<()> {
     emit(&lineage, &plan.output, out)
 }
 
-pub(crate) fn compact(store: &Path, wait: bool, out: &mut dyn Write) -> Result<()> {
-    lock(store, wait)
+pub(crate) fn compact(store: &Path, wait: bool, out: &mut dyn Write) -> Result<Vec<String>> {
+    let warnings = lock(store, wait)
         .and_then(|mut writer| writer.compact())
         .with_context(|| format!("cannot compact `{}`", store.display()))?;
     writeln!(out, "compacted {}", store.display())?;
-    Ok(())
+    Ok(warnings.iter().map(|w| format!("compaction {w}")).collect())
 }
 
 pub(crate) fn verify(store: &Path, out: &mut dyn Write) -> Result<()> {

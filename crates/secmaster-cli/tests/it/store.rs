@@ -556,6 +556,84 @@ fn a_removed_lock_file_loses_no_batch() {
     secmaster_in(dir, &["verify", "s"]).ok();
 }
 
+/// A failure after the manifest's rename (the sync of the store's folder, the removal of a
+/// superseded file) does not undo the commit: the command says what happened in a warning
+/// and exits 0. A retry of the same batch is refused as a duplicate, unless asked for.
+#[test]
+fn a_failure_after_the_commit_is_a_warning_and_a_retry_is_refused() {
+    let dir = temp();
+    let dir = dir.path();
+    let root = one_batch(dir);
+    write(dir, "correction.csv", CORRECTION);
+    let out = command(dir, &["ingest", "s", "update.csv"])
+        .env("SECMASTER_STORE_FAIL", "sync")
+        .output()
+        .unwrap();
+    let run = |out: Output| {
+        (
+            out.status.code(),
+            String::from_utf8(out.stdout).unwrap(),
+            String::from_utf8(out.stderr).unwrap(),
+        )
+    };
+    assert_eq!(
+        run(out),
+        (
+            Some(0),
+            "batch 2: added 6 facts about 2 securities (0 new)\n\
+             periods: 0 added, 3 split, 4 changed\n\
+             new columns: new_key\n"
+                .to_string(),
+            "warning: batch 2 committed, but syncing `s` failed (injected failure at `sync`): \
+             the commit may not survive a power loss\n"
+                .to_string()
+        )
+    );
+    assert_eq!(sources(dir, "s"), ["trail.csv", "update.csv"]);
+
+    // The retry a script would make of a failed ingest: refused, nothing written.
+    let before = snapshot(&root);
+    let err = secmaster_in(dir, &["ingest", "s", "update.csv"]).fails(1);
+    assert!(
+        err.starts_with(
+            "error: batch refused, store `s` unchanged: its facts are those of the last batch, \
+             2, committed at "
+        ) && err.ends_with("; pass --allow-duplicate to ingest them again"),
+        "{err}"
+    );
+    let err = secmaster_in(dir, &["ingest", "s", "update.csv", "--dry-run"]).fails(1);
+    assert!(err.contains("--allow-duplicate"), "{err}");
+    assert_eq!(snapshot(&root), before);
+    let report = secmaster_in(dir, &["ingest", "s", "update.csv", "--allow-duplicate"]).ok();
+    assert!(report.starts_with("batch 3: added 6 facts"), "{report}");
+    assert_eq!(
+        build(dir, &["s"]),
+        build(dir, &["trail.csv", "update.csv", "update.csv"])
+    );
+
+    // A compaction whose superseded files cannot be removed is committed all the same.
+    let table = build(dir, &["s"]);
+    let out = command(dir, &["compact", "s"])
+        .env("SECMASTER_STORE_FAIL", "remove")
+        .output()
+        .unwrap();
+    let (code, stdout, stderr) = run(out);
+    assert_eq!(
+        (code, stdout.as_str()),
+        (Some(0), "compacted s\n"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.starts_with("warning: compaction committed, but `s/table/000001.parquet`, superseded, could not be removed (injected failure at `remove`); the next writer removes it\n"),
+        "{stderr}"
+    );
+    assert_eq!(build(dir, &["s"]), table);
+    assert!(!data_files(&root).is_subset(&listed(&root)));
+    secmaster_in(dir, &["verify", "s"]).ok();
+    ingest(dir, "s", &["correction.csv"]);
+    assert_eq!(data_files(&root), listed(&root));
+}
+
 // ---------------------------------------------------------------------------------------
 // 3. A day in the life, on the prototype's files
 // ---------------------------------------------------------------------------------------

@@ -311,7 +311,10 @@ proptest! {
                 Some(true) => Compaction::Always,
                 Some(false) => Compaction::Never,
             };
-            let options = IngestOptions::default().with_compaction(compaction);
+            // Cuts may repeat a batch (two empty ones): a repeat is not the point here.
+            let options = IngestOptions::default()
+                .with_compaction(compaction)
+                .with_allow_duplicate(true);
             let committed = batch.clone();
             match Store::lock(&root).unwrap().ingest_facts(batch, "test", &options) {
                 Ok(_) => {
@@ -499,4 +502,36 @@ fn a_writer_whose_store_changed_under_it_commits_nothing() {
         Store::open(&root).unwrap().master().unwrap(),
         trail_and_update()
     );
+}
+
+/// The facts of the last batch again are refused as a likely retry, unless allowed; the
+/// same facts after another batch are not a retry.
+#[test]
+fn a_repeat_of_the_last_batch_is_refused_unless_allowed() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().join("s");
+    Store::init(&root, &Options::default()).unwrap();
+    ingest(&root, sample::trail()).unwrap();
+    let before = snapshot(&root);
+    let err = ingest(&root, sample::trail()).unwrap_err();
+    assert!(
+        matches!(err, secmaster_store::Error::Duplicate { batch: 1, .. }),
+        "{err}"
+    );
+    assert_eq!(snapshot(&root), before);
+    let allow = IngestOptions::default().with_allow_duplicate(true);
+    let mut writer = Store::lock(&root).unwrap();
+    let report = writer
+        .ingest_facts(sample::trail(), "again", &allow)
+        .unwrap();
+    assert_eq!((report.batch, report.warnings.len()), (2, 0));
+    writer
+        .ingest_facts(sample::update(), "update", &IngestOptions::default())
+        .unwrap();
+    writer
+        .ingest_facts(sample::trail(), "trail", &IngestOptions::default())
+        .unwrap();
+    let batches = writer.store().batches();
+    assert_eq!(batches[0].digest(), batches[3].digest());
+    assert_ne!(batches[0].digest(), batches[2].digest());
 }
