@@ -120,7 +120,8 @@ Examples:
     #[command(after_help = "\
 Examples:
   secmaster sql                                   the bundled sample, for SQLite
-  secmaster sql facts.csv --dialect postgres --table securities > load.sql")]
+  secmaster sql facts.csv --dialect postgres --table securities > load.sql
+  secmaster sql master.store --dialect duckdb | duckdb master.duckdb")]
     Sql(SqlArgs),
     /// Create an empty store: a directory for a fact log and the table it makes
     #[command(after_help = "\
@@ -458,4 +459,6 @@ pub(crate) enum Dialect {
     Sqlite,
     /// PostgreSQL
     Postgres,
+    /// DuckDB: views over exactly the committed files of one STORE (no copy of the data)
+    Duckdb,
 }

@@ -103,22 +103,9 @@
 //!   not retry a committed batch; and a batch whose facts are exactly the last batch's is
 //!   refused ([`Error::Duplicate`]) unless [`IngestOptions::with_allow_duplicate`].
 //!
-//! Reading the current table from another tool (DuckDB):
-//!
-//! ```sql
-//! WITH t AS (
-//!   SELECT * FROM read_parquet('STORE/table/*.parquet', filename = true, union_by_name = true)
-//! ), firsts AS (
-//!   SELECT security_id, filename, min(effective_start_date) AS first FROM t GROUP BY ALL
-//! ), bounds AS (
-//!   SELECT security_id, filename,
-//!          min(first) OVER (PARTITION BY security_id ORDER BY filename DESC
-//!                           ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) AS bound
-//!   FROM firsts
-//! )
-//! SELECT t.* EXCLUDE (filename) FROM t JOIN bounds USING (security_id, filename)
-//! WHERE bound IS NULL OR effective_start_date < bound;
-//! ```
+//! Another tool reads the committed state through exactly the files the manifest lists,
+//! never a glob of a folder, which would also find the files of an ingest that failed before
+//! its commit: [`Store::duckdb_views`] prints DuckDB views that do so.
 //!
 //! # Features
 //!
@@ -138,6 +125,7 @@ mod checked;
 mod checksum;
 mod claim;
 mod compact;
+mod duckdb;
 mod error;
 mod facts;
 mod fault;
