@@ -16,18 +16,59 @@ use crate::progress::Progress;
 
 /// The master of the store at `path`: current, or as known at a batch or time.
 pub(crate) fn master(path: &Path, known_at: Option<KnownAt>) -> Result<SecurityMaster> {
-    Ok(Store::read(path, |store| match known_at {
+    let batch = known_at
+        .map(|at| batch_at(&Store::open(path)?, at))
+        .transpose()?;
+    Ok(Store::read(path, |store| match batch {
         None => store.master(),
-        Some(at) => store.master_after(batch_at(store, at)),
+        Some(batch) => store.master_after(batch),
     })?)
 }
 
-/// The batch `at` names in `store`: itself, or the last committed by a time.
-fn batch_at(store: &Store, at: KnownAt) -> u64 {
-    match at {
+/// The batch `at` names in `store`: itself, or the last committed by a time. One before the
+/// first batch (0, or a time before its commit) or after the last is a usage error: the
+/// store held no table then, or does not yet.
+fn batch_at(store: &Store, at: KnownAt) -> Result<u64> {
+    let batch = match at {
         KnownAt::Batch(n) => n,
         KnownAt::Time(t) => store.batch_at(t),
+    };
+    let path = store.root().display();
+    let first = store.batches().first().map(|b| {
+        format!(
+            "the first, batch {}, was committed at {}",
+            b.number(),
+            time(b.committed_at())
+        )
+    });
+    if batch > store.last_batch() {
+        return Err(Usage::new(format!(
+            "store `{path}`: no batch {batch}: the store's last batch is {}",
+            store.last_batch()
+        ))
+        .into());
     }
+    if batch == 0 {
+        let first = first.unwrap_or_else(|| "it has no batch yet".to_string());
+        return Err(Usage::new(match at {
+            KnownAt::Batch(_) => {
+                format!("store `{path}`: --as-known-at 0 is before the first batch; {first}")
+            }
+            KnownAt::Time(t) => {
+                format!(
+                    "store `{path}`: no batch was committed by {}; {first}",
+                    time(t)
+                )
+            }
+        })
+        .into());
+    }
+    Ok(batch)
+}
+
+/// A commit time as `log` prints it.
+fn time(t: chrono::DateTime<chrono::Utc>) -> String {
+    t.to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true)
 }
 
 /// The writer of the store at `path`: now, or once another writer is done (`--wait`).
@@ -121,10 +162,7 @@ pub(crate) fn log(plan: &StoreOutput, out: &mut dyn Write) -> Result<()> {
         .map(|b| {
             vec![
                 Value::Int(b.number() as i64),
-                Value::from(
-                    b.committed_at()
-                        .to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true),
-                ),
+                Value::from(time(b.committed_at())),
                 Value::Int(b.facts() as i64),
                 Value::from(b.sources().join(" ")),
                 Value::from(b.path()),
@@ -181,9 +219,12 @@ fn parse(text: &str, ty: Option<ValueType>) -> Option<Value> {
 }
 
 pub(crate) fn history(plan: &History, out: &mut dyn Write) -> Result<()> {
+    let batch = plan
+        .known_at
+        .map(|at| batch_at(&Store::open(&plan.store)?, at))
+        .transpose()?;
     let lineage = Store::read(&plan.store, |s| {
-        let batch = plan.known_at.map_or(s.last_batch(), |at| batch_at(s, at));
-        s.lineage_after(plan.security, batch)
+        s.lineage_after(plan.security, batch.unwrap_or(s.last_batch()))
     })?;
     if lineage.is_empty() {
         anyhow::bail!(

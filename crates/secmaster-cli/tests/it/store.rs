@@ -17,9 +17,6 @@ use crate::{data, secmaster_in, temp};
 /// the binary by the `fault-injection` feature that `cargo test` turns on.
 const CRASH_AFTER: &str = "SECMASTER_STORE_CRASH_AFTER";
 
-/// The table of a store with no batch: the key columns and nothing else.
-const EMPTY: &str = "security_id,effective_start_date,effective_end_date\n";
-
 /// The late correction of the day in the life: security 1 was never LENZ, it was LNZX, and
 /// security 3 gets a name.
 const CORRECTION: &str = "\
@@ -823,11 +820,11 @@ fn a_day_in_the_life_log_and_as_known_at() {
             "as known at {k}"
         );
     }
-    assert_eq!(known_at(dir, "s", "0"), EMPTY);
-    // Before the first commit the store knew nothing; long after, everything.
+    // Before the first commit the store held no table (a usage error that says when the
+    // first batch came: `as_known_at_outside_the_log_and_exit_codes`); long after, all.
     let before = (times[0] - chrono::Duration::seconds(1)).to_rfc3339();
-    assert_eq!(known_at(dir, "s", &before), EMPTY);
-    assert_eq!(known_at(dir, "s", "2000-01-01T00:00:00Z"), EMPTY);
+    let err = secmaster_in(dir, &["build", "s", "--as-known-at", &before]).fails(2);
+    assert!(err.contains("no batch was committed by"), "{err}");
     assert_eq!(known_at(dir, "s", "2999-12-31T23:59:59Z"), AFTER_CORRECTION);
     assert_eq!(known_at(dir, "s", "2999-12-31"), AFTER_CORRECTION);
     // A store among FACTS merges like any other input: the store, then a file on top.
@@ -1000,7 +997,7 @@ fn a_day_in_the_life_resolve_and_history() {
         "effective_start_date,effective_end_date,attribute,value,value_type,set_on,batch\n\
          2024-01-01,,ticker,ACME,str,2024-01-01,1\n"
     );
-    assert!(history_at("4", "1").fails(1).contains("no batch 4"));
+    assert!(history_at("4", "1").fails(2).contains("no batch 4"));
 }
 
 // ---------------------------------------------------------------------------------------
@@ -1030,7 +1027,7 @@ fn generated_trail_batch_by_batch(seed: u64) {
         if i == 1 {
             // A compaction changes files, never what they say.
             let log_before = log(dir, "s");
-            let known: Vec<String> = (0..=2)
+            let known: Vec<String> = (1..=2)
                 .map(|k| known_at(dir, "s", &k.to_string()))
                 .collect();
             let current = build(dir, &["s"]);
@@ -1039,7 +1036,7 @@ fn generated_trail_batch_by_batch(seed: u64) {
             let count = |sub: &str| std::fs::read_dir(root.join(sub)).unwrap().count();
             assert_eq!((count("state"), count("table")), (2, 1)); // the state's blocks too
             assert_eq!(build(dir, &["s"]), current);
-            for (k, table) in known.iter().enumerate() {
+            for (k, table) in (1..).zip(&known) {
                 assert_eq!(
                     &known_at(dir, "s", &k.to_string()),
                     table,
@@ -1057,7 +1054,6 @@ fn generated_trail_batch_by_batch(seed: u64) {
     let whole = build(dir, &["s"]);
     assert_eq!(whole, build(dir, &parts));
     assert!(whole.lines().count() > 1000, "{}", whole.lines().count());
-    assert_eq!(known_at(dir, "s", "0"), EMPTY);
     for k in 1..=parts.len() {
         assert_eq!(
             known_at(dir, "s", &k.to_string()),
@@ -1312,17 +1308,18 @@ fn store_usage_errors() {
     assert_eq!(run.code, 2, "{}", run.stderr);
     assert!(run.stderr.contains("nope"), "{}", run.stderr);
 
-    // init into a directory that holds something: a data error, and the directory as it was.
+    // init into a directory that holds something: a usage error (the STORE argument names
+    // the wrong directory, as for ingest into one that is no store), the directory as it was.
     std::fs::create_dir(dir.join("full")).unwrap();
     write(&dir.join("full"), "keep.txt", "mine");
-    let err = secmaster_in(dir, &["init", "full"]).fails(1);
+    let err = secmaster_in(dir, &["init", "full"]).fails(2);
     assert!(err.contains("not empty"), "{err}");
     assert_eq!(
         snapshot(&dir.join("full")).into_keys().collect::<Vec<_>>(),
         ["keep.txt"]
     );
     let before = snapshot(&dir.join("s"));
-    let err = secmaster_in(dir, &["init", "s"]).fails(1);
+    let err = secmaster_in(dir, &["init", "s"]).fails(2);
     assert!(err.contains("not empty"), "{err}");
     assert_eq!(snapshot(&dir.join("s")), before);
     // An empty directory will do.
@@ -1330,12 +1327,118 @@ fn store_usage_errors() {
     init(dir, "empty");
 
     // A batch the store does not have; a directory that is not a store.
-    let err = secmaster_in(dir, &["build", "s", "--as-known-at", "5"]).fails(1);
+    let err = secmaster_in(dir, &["build", "s", "--as-known-at", "5"]).fails(2);
     assert!(err.contains("no batch 5"), "{err}");
-    let err = secmaster_in(dir, &["ingest", "full", "trail.csv"]).fails(1);
+    let err = secmaster_in(dir, &["ingest", "full", "trail.csv"]).fails(2);
     assert!(err.contains("not a secmaster store"), "{err}");
     assert_eq!(
         snapshot(&dir.join("full")).into_keys().collect::<Vec<_>>(),
         ["keep.txt"]
     );
+}
+
+/// `--as-known-at` before the first batch says so, naming the first batch's commit time,
+/// rather than failing on whatever the empty table lacks; past the last batch likewise.
+/// Both are usage errors (exit 2), as a STORE that is no store is; bad data exits 1.
+#[test]
+fn as_known_at_outside_the_log_and_exit_codes() {
+    let dir = temp();
+    let dir = dir.path();
+    one_batch(dir);
+    let first = log(dir, "s")[0].committed_at.clone();
+    let err = secmaster_in(
+        dir,
+        &[
+            "build",
+            "s",
+            "--as-known-at",
+            "2000-01-01T00:00:00Z",
+            "--columns",
+            "market_cap",
+        ],
+    )
+    .fails(2);
+    assert_eq!(
+        err,
+        format!(
+            "error: store `s`: no batch was committed by 2000-01-01T00:00:00Z; the first, \
+             batch 1, was committed at {first}"
+        )
+    );
+    let err = secmaster_in(dir, &["build", "s", "--as-known-at", "2000-01-01"]).fails(2);
+    assert_eq!(
+        err,
+        format!(
+            "error: store `s`: no batch was committed by 2000-01-01T23:59:59.999999999Z; the \
+             first, batch 1, was committed at {first}"
+        )
+    );
+    let err = secmaster_in(dir, &["build", "s", "--as-known-at", "0"]).fails(2);
+    assert_eq!(
+        err,
+        format!(
+            "error: store `s`: --as-known-at 0 is before the first batch; the first, batch 1, \
+             was committed at {first}"
+        )
+    );
+    for args in [
+        &["resolve", "s", "--where", "ticker=V", "--on", "2024-01-01"][..],
+        &["history", "s", "--security", "1"],
+    ] {
+        let mut args = args.to_vec();
+        args.extend(["--as-known-at", "2000-01-01T00:00:00Z"]);
+        let err = secmaster_in(dir, &args).fails(2);
+        assert!(
+            err.contains("no batch was committed by 2000-01-01T00:00:00Z"),
+            "{err}"
+        );
+        args.truncate(args.len() - 1);
+        args.push("5");
+        let err = secmaster_in(dir, &args).fails(2);
+        assert_eq!(
+            err,
+            "error: store `s`: no batch 5: the store's last batch is 1"
+        );
+    }
+    let err = secmaster_in(dir, &["build", "s", "--as-known-at", "5"]).fails(2);
+    assert_eq!(
+        err,
+        "error: store `s`: no batch 5: the store's last batch is 1"
+    );
+
+    init(dir, "empty");
+    let err = secmaster_in(dir, &["build", "empty", "--as-known-at", "2999-01-01"]).fails(2);
+    assert_eq!(
+        err,
+        "error: store `empty`: no batch was committed by 2999-01-01T23:59:59.999999999Z; it \
+         has no batch yet"
+    );
+
+    // A STORE that is not one; a directory with files to make a store in.
+    std::fs::create_dir(dir.join("x")).unwrap();
+    let err = secmaster_in(dir, &["ingest", "x", "trail.csv"]).fails(2);
+    assert_eq!(
+        err,
+        "error: store `x`: not a secmaster store (no manifest.json); create one with \
+         `secmaster init`"
+    );
+    assert_eq!(secmaster_in(dir, &["log", "x"]).fails(2), err);
+    let err = secmaster_in(dir, &["init", "s"]).fails(2);
+    assert_eq!(
+        err,
+        "error: store `s`: exists and is not empty; a store is created in a new or empty \
+         directory"
+    );
+    let err = secmaster_in(dir, &["generate", "--securities", "0", "--facts", "10"]).fails(2);
+    assert_eq!(
+        err,
+        "error: cannot generate the trail: a generated trail needs at least one security"
+    );
+    // Bad data: exit 1.
+    write(
+        dir,
+        "bad.csv",
+        "security_id,attribute,value,effective_date\n1,market_cap,x,2024-01-01\n",
+    );
+    secmaster_in(dir, &["ingest", "s", "bad.csv"]).fails(1);
 }
