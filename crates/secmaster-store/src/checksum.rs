@@ -56,24 +56,33 @@ impl Checksum {
         Err(self.mismatch(&found, path))
     }
 
-    /// Reads the file at `path` whole, checked against this checksum.
+    /// Reads the file at `path` whole, checked against this checksum: at most one byte
+    /// more than its length, so that a file longer than recorded (even an endless one, a
+    /// link to `/dev/zero`) is a mismatch, not a read without end.
     pub(crate) fn read(&self, path: &Path) -> Result<Vec<u8>> {
-        let data = std::fs::read(path).map_err(|source| Error::Read {
+        let read_error = |source| Error::Read {
             path: path.to_path_buf(),
             source,
-        })?;
+        };
+        let mut data = Vec::new();
+        File::open(path)
+            .and_then(|f| f.take(self.bytes.saturating_add(1)).read_to_end(&mut data))
+            .map_err(read_error)?;
         self.verify(&data, path)?;
         Ok(data)
     }
 
     /// Checks the file at `path` against this checksum, streaming it through the hash a
-    /// block at a time (never whole in memory).
+    /// block at a time (never whole in memory), and reading at most one byte more than its
+    /// length: a longer file is a mismatch.
     pub(crate) fn check(&self, path: &Path) -> Result<()> {
         let read_error = |source| Error::Read {
             path: path.to_path_buf(),
             source,
         };
-        let mut file = File::open(path).map_err(read_error)?;
+        let mut file = File::open(path)
+            .map_err(read_error)?
+            .take(self.bytes.saturating_add(1));
         let mut hasher = XxHash3_64::with_seed(0);
         let mut bytes = 0u64;
         let mut block = vec![0; BLOCK];

@@ -59,6 +59,19 @@ pub enum Error {
         #[source]
         source: serde_json::Error,
     },
+    /// The manifest lists a path that is not a file in the store's folders (`../x`, an
+    /// absolute path): refused rather than followed.
+    #[error(
+        "store `{}`: the manifest lists `{entry}`, which is not a file of the store's log/, \
+         state/ or table/ folders",
+        .path.display()
+    )]
+    OutsidePath {
+        /// The store's directory.
+        path: PathBuf,
+        /// The path as the manifest lists it.
+        entry: String,
+    },
     /// The manifest is of another format or version than this crate reads.
     #[error(
         "store `{}`: format `{format}` version {version}, expected `{expected_format}` version \

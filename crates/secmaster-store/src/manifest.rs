@@ -12,6 +12,7 @@
 use std::collections::HashSet;
 use std::fs::File;
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use chrono::{DateTime, Utc};
 use secmaster_io::{TableSchema, atomic};
@@ -178,6 +179,13 @@ impl Manifest {
                 expected_version: VERSION,
             });
         }
+        // Every path it lists is read (and, superseded, removed): none may lead elsewhere.
+        if let Some(bad) = manifest.paths().find(|p| !is_store_path(p)) {
+            return Err(Error::OutsidePath {
+                path: root.to_path_buf(),
+                entry: bad.clone(),
+            });
+        }
         Ok(manifest)
     }
 
@@ -229,9 +237,33 @@ impl Manifest {
         Ok(())
     }
 
-    /// Writes the manifest of a new store and syncs the folder.
+    /// Writes the manifest of a new store, unless the store has one, and syncs the folder:
+    /// written whole beside it and linked into place, which fails if the manifest exists
+    /// (another `init` got there first: [`Error::NotEmpty`]).
     pub(crate) fn write_new(&self, root: &Path) -> Result<()> {
-        self.replace(root)?;
+        static STAGED: AtomicU64 = AtomicU64::new(0);
+        let nanos = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.subsec_nanos());
+        let staged = root.join(format!(
+            ".secmaster-init-{nanos}-{}.tmp",
+            STAGED.fetch_add(1, Ordering::Relaxed)
+        ));
+        let text = serde_json::to_string_pretty(self).expect("a manifest is JSON");
+        atomic::write_file(&staged, |w| {
+            use std::io::Write;
+            w.write_all(text.as_bytes())
+                .map_err(io_write_error(&staged))
+        })?;
+        let path = root.join(MANIFEST);
+        let linked = std::fs::hard_link(&staged, &path);
+        let _ = std::fs::remove_file(&staged);
+        match linked {
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Err(Error::NotEmpty {
+                path: root.to_path_buf(),
+            }),
+            linked => linked.map_err(write_error(&path)),
+        }?;
         sync_dir(root)
     }
 
@@ -305,7 +337,9 @@ impl Manifest {
             let dir = root.join(dir);
             for entry in std::fs::read_dir(&dir).map_err(read_error(&dir))?.flatten() {
                 let path = entry.path();
-                if path.is_file() && !keep.contains(&path) {
+                let name = entry.file_name();
+                let ours = is_data_name(&name.to_string_lossy()) || is_temporary(&name);
+                if ours && path.is_file() && !keep.contains(&path) {
                     std::fs::remove_file(&path).map_err(write_error(&path))?;
                 }
             }
@@ -316,13 +350,40 @@ impl Manifest {
             let name = entry.file_name();
             let name = name.to_string_lossy();
             let claim = claim::generation_of(&name).is_some_and(|g| g != claimed);
-            if claim || (name.starts_with(".secmaster-") && name.ends_with(".tmp")) {
+            if claim || is_temporary(&entry.file_name()) {
                 let path = entry.path();
                 std::fs::remove_file(&path).map_err(write_error(&path))?;
             }
         }
         Ok(())
     }
+}
+
+/// Whether `name` is a name the store gives its data files: `NNNNNN.parquet` (log
+/// segments, state and table files) or `NNNNNN.blocks` (block digests). A writer removes
+/// only files so named (and its temporary files), never what someone else put in its
+/// folders.
+fn is_data_name(name: &str) -> bool {
+    let stem = name
+        .strip_suffix(".parquet")
+        .or_else(|| name.strip_suffix(".blocks"));
+    stem.and_then(number).is_some()
+}
+
+/// Whether `name` is a temporary file of the store's (`.secmaster-*.tmp`).
+fn is_temporary(name: &std::ffi::OsStr) -> bool {
+    let name = name.to_string_lossy();
+    name.starts_with(".secmaster-") && name.ends_with(".tmp")
+}
+
+/// Whether `path`, as the manifest lists it, names a file in one of the store's folders:
+/// `FOLDER/NAME`, nothing else (no `..`, no absolute path, no deeper folder).
+fn is_store_path(path: &str) -> bool {
+    let mut parts = path.split('/');
+    let (Some(folder), Some(name), None) = (parts.next(), parts.next(), parts.next()) else {
+        return false;
+    };
+    FOLDERS.contains(&folder) && !matches!(name, "" | "." | "..") && !name.contains('\\')
 }
 
 /// The number of a store's file name (`000042`): six or more ASCII digits.
