@@ -275,6 +275,9 @@ pub(crate) struct IngestArgs {
     /// If another writer holds the store, wait for it instead of failing
     #[arg(long)]
     pub(crate) wait: bool,
+    /// Wait at most this long for another writer (implies --wait), then fail
+    #[arg(long, value_name = "SECONDS", value_parser = parse_seconds)]
+    pub(crate) wait_timeout: Option<std::time::Duration>,
     /// Do not compact during this ingest, however large the deltas have grown (run
     /// `secmaster compact` at a quiet time instead)
     #[arg(long)]
@@ -354,6 +357,16 @@ pub(crate) struct CompactArgs {
     /// If another writer holds the store, wait for it instead of failing
     #[arg(long)]
     pub(crate) wait: bool,
+    /// Wait at most this long for another writer (implies --wait), then fail
+    #[arg(long, value_name = "SECONDS", value_parser = parse_seconds)]
+    pub(crate) wait_timeout: Option<std::time::Duration>,
+}
+
+fn parse_seconds(s: &str) -> Result<std::time::Duration, String> {
+    s.parse::<f64>()
+        .ok()
+        .and_then(|secs| std::time::Duration::try_from_secs_f64(secs).ok())
+        .ok_or_else(|| format!("`{s}` is not a number of seconds (e.g. 30 or 0.5)"))
 }
 
 /// Which rows and columns to show.

@@ -143,6 +143,17 @@ pub enum Error {
         /// The store's directory.
         path: PathBuf,
     },
+    /// Another writer still held the store when the time to wait for it was up.
+    #[error(
+        "store `{}` is still locked by another writer after waiting {waited:?}; try again later",
+        .path.display()
+    )]
+    LockTimeout {
+        /// The store's directory.
+        path: PathBuf,
+        /// How long it waited.
+        waited: std::time::Duration,
+    },
     /// Another writer committed since this writer read the store (so the lock file was
     /// removed, replaced or not honoured): this writer committed nothing.
     #[error(

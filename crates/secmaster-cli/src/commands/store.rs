@@ -11,7 +11,7 @@ use secmaster_store::{Compaction, IngestOptions, IngestReport, Store, Writer};
 use crate::args::{KnownAt, ReportFormat};
 use crate::error::Usage;
 use crate::output::emit;
-use crate::plan::{Env, History, Ingest, Init, Resolve, StoreOutput};
+use crate::plan::{Env, History, Ingest, Init, Resolve, StoreOutput, Wait};
 use crate::progress::Progress;
 
 /// The master of the store at `path`: current, or as known at a batch or time.
@@ -71,12 +71,13 @@ fn time(t: chrono::DateTime<chrono::Utc>) -> String {
     t.to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true)
 }
 
-/// The writer of the store at `path`: now, or once another writer is done (`--wait`).
-fn lock(path: &Path, wait: bool) -> secmaster_store::Result<Writer> {
-    if wait {
-        Store::lock_waiting(path)
-    } else {
-        Store::lock(path)
+/// The writer of the store at `path`: now, or once another writer is done (`--wait`,
+/// `--wait-timeout`).
+fn lock(path: &Path, wait: Wait) -> secmaster_store::Result<Writer> {
+    match wait {
+        Wait::No => Store::lock(path),
+        Wait::Forever => Store::lock_waiting(path),
+        Wait::For(timeout) => Store::lock_timeout(path, timeout),
     }
 }
 
@@ -236,7 +237,7 @@ pub(crate) fn history(plan: &History, out: &mut dyn Write) -> Result<()> {
     emit(&lineage, &plan.output, out)
 }
 
-pub(crate) fn compact(store: &Path, wait: bool, out: &mut dyn Write) -> Result<Vec<String>> {
+pub(crate) fn compact(store: &Path, wait: Wait, out: &mut dyn Write) -> Result<Vec<String>> {
     let warnings = lock(store, wait)
         .and_then(|mut writer| writer.compact())
         .with_context(|| format!("cannot compact `{}`", store.display()))?;

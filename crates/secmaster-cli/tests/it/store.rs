@@ -698,6 +698,48 @@ fn duckdb_views_name_only_committed_files() {
     }
 }
 
+/// `--wait-timeout SECONDS` waits for the lock that long, then gives up clearly, having
+/// written nothing.
+#[test]
+fn wait_timeout_gives_up_clearly() {
+    let dir = temp();
+    let dir = dir.path();
+    let root = one_batch(dir);
+    let before = snapshot(&root);
+    let held = std::fs::OpenOptions::new()
+        .write(true)
+        .open(root.join("writer.lock"))
+        .unwrap();
+    held.lock().unwrap();
+    let start = Instant::now();
+    let err = secmaster_in(dir, &["ingest", "s", "update.csv", "--wait-timeout", "1"]).fails(1);
+    let waited = start.elapsed();
+    assert_eq!(
+        err,
+        "error: store `s` is still locked by another writer after waiting 1s; try again later"
+    );
+    assert!(
+        waited >= Duration::from_secs(1) && waited < Duration::from_secs(20),
+        "{waited:?}"
+    );
+    let err = secmaster_in(dir, &["compact", "s", "--wait-timeout", "0.2"]).fails(1);
+    assert_eq!(
+        err,
+        "error: cannot compact `s`: store `s` is still locked by another writer after waiting \
+         200ms; try again later"
+    );
+    assert_eq!(snapshot(&root), before);
+    let run = secmaster_in(
+        dir,
+        &["ingest", "s", "update.csv", "--wait-timeout", "soon"],
+    );
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    assert!(run.stderr.contains("--wait-timeout"), "{}", run.stderr);
+    held.unlock().unwrap();
+    let report = secmaster_in(dir, &["ingest", "s", "update.csv", "--wait-timeout", "5"]).ok();
+    assert!(report.starts_with("batch 2: added 6 facts"), "{report}");
+}
+
 // ---------------------------------------------------------------------------------------
 // 3. A day in the life, on the prototype's files
 // ---------------------------------------------------------------------------------------
