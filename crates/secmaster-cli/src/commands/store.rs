@@ -120,8 +120,11 @@ fn write_report(out: &mut dyn Write, r: &IngestReport) -> Result<()> {
     let verb = if r.dry_run { "would add" } else { "added" };
     writeln!(
         out,
-        "batch {}: {verb} {} facts about {} securities ({} new)",
-        r.batch, r.facts, r.securities, r.new_securities
+        "batch {}: {verb} {} about {} ({} new)",
+        r.batch,
+        count(r.facts, "fact", "facts"),
+        count(r.securities, "security", "securities"),
+        r.new_securities
     )?;
     writeln!(
         out,
@@ -249,9 +252,14 @@ pub(crate) fn verify(store: &Path, out: &mut dyn Write) -> Result<()> {
     let verified = Store::read(store, Store::verify)?;
     writeln!(
         out,
-        "ok: {} files, {} bytes match the manifest",
-        verified.files(),
-        verified.bytes()
+        "ok: {}, {} match the manifest",
+        count(verified.files() as u64, "file", "files"),
+        count(verified.bytes(), "byte", "bytes")
     )?;
     Ok(())
+}
+
+/// `n` and the noun it counts, singular for one.
+fn count(n: u64, one: &str, many: &str) -> String {
+    format!("{n} {}", if n == 1 { one } else { many })
 }

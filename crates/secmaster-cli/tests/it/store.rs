@@ -1179,7 +1179,17 @@ fn a_refused_batch_changes_no_byte_of_the_store() {
     assert_eq!(build(dir, &["s"]), table);
     assert_eq!(sources(dir, "s"), ["trail.csv"]);
     // And the store takes the next good batch as batch 2.
-    assert!(ingest(dir, "s", &["good.csv"]).starts_with("batch 2: added 1 facts"));
+    // One fact about one security: singular.
+    assert_eq!(
+        secmaster_in(dir, &["ingest", "s", "good.csv", "--dry-run"]).ok(),
+        "batch 2: would add 1 fact about 1 security (1 new)\n\
+         periods: 1 added, 0 split, 0 changed\n\
+         dry run: nothing written\n"
+    );
+    assert_eq!(
+        ingest(dir, "s", &["good.csv"]),
+        "batch 2: added 1 fact about 1 security (1 new)\nperiods: 1 added, 0 split, 0 changed\n"
+    );
     assert_eq!(build(dir, &["s"]), build(dir, &["trail.csv", "good.csv"]));
 }
 
