@@ -243,7 +243,7 @@ impl std::fmt::Display for Warning {
             ),
             Warning::NotRemoved { path, cause } => write!(
                 f,
-                "committed, but `{}`, superseded, could not be removed ({cause}); the next \
+                "committed, but `{}`, no longer needed, could not be removed ({cause}); the next \
                  writer removes it",
                 path.display()
             ),

@@ -268,7 +268,7 @@ fn a_failure_after_the_commit_is_a_warning_and_a_retry_is_refused() {
         "{stderr}"
     );
     assert!(
-        stderr.starts_with("warning: compaction committed, but `s/table/000001.parquet`, superseded, could not be removed (injected failure at `remove`); the next writer removes it\n"),
+        stderr.starts_with("warning: compaction committed, but `s/table/000001.parquet`, no longer needed, could not be removed (injected failure at `remove`); the next writer removes it\n"),
         "{stderr}"
     );
     assert_eq!(build(dir, &["s"]), table);
