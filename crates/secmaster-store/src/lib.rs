@@ -20,9 +20,10 @@
 //!   master ([`Store::master`]) and table ([`Store::table`]), the master as it stood after
 //!   any batch ([`Store::master_after`]), a security's lineage ([`Store::lineage`]), the
 //!   log of [`Batch`]es, and checks every file ([`Store::verify`]).
-//! - [`Writer`]: the one writer, holding the lock ([`Store::lock`], or
-//!   [`Store::lock_waiting`]); it ingests batches ([`Writer::ingest`], as
-//!   [`IngestOptions`] say) and compacts ([`Writer::compact`]).
+//! - [`Writer`]: the one writer, holding the lock ([`Store::lock`], or waiting for it:
+//!   [`Store::lock_waiting`], [`Store::lock_timeout`]); it ingests batches
+//!   ([`Writer::ingest`], as [`IngestOptions`] say) and compacts ([`Writer::compact`]);
+//!   what fails after a commit, which stands, comes back as [`Warning`]s.
 //! - [`IngestReport`]: what a batch changed (or, for a dry run, would change).
 //! - [`Error`]: what is wrong, naming the store or the file; a file's [`Checksum`] is in
 //!   the manifest.
@@ -86,12 +87,14 @@
 //!   share of the whole, the ingest compacts: it writes a new state file and one table file
 //!   for every security.
 //! - **The manifest** lists the batches (number, commit time, sources, fact count, the
-//!   digest of its facts, log file), the state file and the batch it holds facts through, and the table files in
-//!   generation order, each with its XXH3-64 checksum and length (the state file's also
-//!   with its block digests' file), and the table's schema.
+//!   digest of its facts, log file), the state file and the batch it holds facts through,
+//!   and the table files in generation order, each with its XXH3-64 checksum and length
+//!   (the state file's also with its block digests' file), and the table's schema. Every
+//!   path it lists must be `FOLDER/NAME` in the store's folders ([`Error::OutsidePath`]).
 //!   It is written to a temporary file, synced, and renamed over `manifest.json`, so a
 //!   crash at any instant leaves the last committed state; files it does not list are
-//!   leftovers, removed by the next writer.
+//!   leftovers, removed by the next writer — only those named as the store names its
+//!   files (and its `.secmaster-*.tmp` files): what else is in its folders stays.
 //! - **Claims** (`commit-NNNNNN.lock`) make the commit a compare-and-swap: a writer that
 //!   read generation `g` claims `g + 1` (creates the file, holds a `flock` on it) and,
 //!   holding it, checks that the manifest is still `g` when it starts and again right
