@@ -25,9 +25,17 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let mut writer = Store::lock(&root)?; // the one writer, until dropped
     for (name, batch) in ["trail", "update", "late"].iter().zip(&batches) {
         let report = writer.ingest_facts(batch.clone(), name, &IngestOptions::default())?;
+        let (facts, securities) = (report.facts, report.securities);
         println!(
-            "batch {}: {} facts, {} securities, {} periods changed",
-            report.batch, report.facts, report.securities, report.periods_changed
+            "batch {}: {facts} {}, {securities} {}, {} periods changed",
+            report.batch,
+            if facts == 1 { "fact" } else { "facts" },
+            if securities == 1 {
+                "security"
+            } else {
+                "securities"
+            },
+            report.periods_changed
         );
     }
 

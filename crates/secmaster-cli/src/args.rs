@@ -123,7 +123,8 @@ Examples:
     #[command(after_help = "\
 Examples:
   secmaster sql                                   the bundled sample, for SQLite
-  secmaster sql facts.csv --dialect postgres --table securities > load.sql")]
+  secmaster sql facts.csv --dialect postgres --table securities > load.sql
+  secmaster sql master.store --dialect duckdb | duckdb master.duckdb")]
     Sql(SqlArgs),
     /// Create an empty store: a directory for a fact log and the table it makes
     #[command(after_help = "\
@@ -133,6 +134,12 @@ Examples:
     Init(InitArgs),
     /// Append a batch (one or more fact files) to a store and bring its table up to date
     #[command(after_help = "\
+Exit status: 0 when the batch is committed, even if something after the commit failed (the
+sync of the store's folder, the removal of a superseded file): a `warning:` on stderr says
+what, and the batch stays committed, so do not retry it. 1 when the batch is refused or
+cannot be written (the store is as it was), 2 for bad usage. A batch whose facts are exactly
+those of the last batch is refused as a likely retry, unless --allow-duplicate.
+
 Examples:
   secmaster ingest master.store vendor_a.csv vendor_b.jsonl
   secmaster ingest master.store corrections.csv --dry-run
@@ -271,10 +278,17 @@ pub(crate) struct IngestArgs {
     /// If another writer holds the store, wait for it instead of failing
     #[arg(long)]
     pub(crate) wait: bool,
+    /// Wait at most this long for another writer (implies --wait), then fail
+    #[arg(long, value_name = "SECONDS", value_parser = parse_seconds)]
+    pub(crate) wait_timeout: Option<std::time::Duration>,
     /// Do not compact during this ingest, however large the deltas have grown (run
     /// `secmaster compact` at a quiet time instead)
     #[arg(long)]
     pub(crate) no_compact: bool,
+    /// Ingest the batch even if its facts are exactly those of the store's last batch
+    /// (otherwise refused: most likely the retry of an ingest that was committed)
+    #[arg(long)]
+    pub(crate) allow_duplicate: bool,
     /// Print the summary as `text` (default) or `json`
     #[arg(long, value_enum, value_name = "FORMAT", default_value_t = ReportFormat::Text)]
     pub(crate) report: ReportFormat,
@@ -346,6 +360,16 @@ pub(crate) struct CompactArgs {
     /// If another writer holds the store, wait for it instead of failing
     #[arg(long)]
     pub(crate) wait: bool,
+    /// Wait at most this long for another writer (implies --wait), then fail
+    #[arg(long, value_name = "SECONDS", value_parser = parse_seconds)]
+    pub(crate) wait_timeout: Option<std::time::Duration>,
+}
+
+fn parse_seconds(s: &str) -> Result<std::time::Duration, String> {
+    s.parse::<f64>()
+        .ok()
+        .and_then(|secs| std::time::Duration::try_from_secs_f64(secs).ok())
+        .ok_or_else(|| format!("`{s}` is not a number of seconds (e.g. 30 or 0.5)"))
 }
 
 /// Which rows and columns to show.
@@ -483,4 +507,6 @@ pub(crate) enum Dialect {
     Sqlite,
     /// PostgreSQL
     Postgres,
+    /// DuckDB: views over exactly the committed files of one STORE (no copy of the data)
+    Duckdb,
 }

@@ -31,10 +31,20 @@ pub(crate) enum Outcome {
     Data,
 }
 
-/// Classifies an error by the links of its chain.
+/// Classifies an error by the links of its chain. A store's refusal of the STORE argument
+/// itself (no store there, a directory to make one in that holds files, a batch it does
+/// not have) is a usage error too.
 pub(crate) fn outcome(err: &anyhow::Error) -> Outcome {
     for cause in err.chain() {
         if cause.is::<Usage>() {
+            return Outcome::Usage;
+        }
+        if let Some(
+            secmaster_store::Error::NotAStore { .. }
+            | secmaster_store::Error::NotEmpty { .. }
+            | secmaster_store::Error::NoSuchBatch { .. },
+        ) = cause.downcast_ref::<secmaster_store::Error>()
+        {
             return Outcome::Usage;
         }
         if let Some(e) = cause.downcast_ref::<std::io::Error>()

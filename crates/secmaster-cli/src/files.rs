@@ -104,6 +104,7 @@ fn dialect(d: Dialect) -> secmaster_io::sql::Dialect {
     match d {
         Dialect::Sqlite => secmaster_io::sql::Dialect::Sqlite,
         Dialect::Postgres => secmaster_io::sql::Dialect::Postgres,
+        Dialect::Duckdb => unreachable!("DuckDB gets views over a store, not statements"),
     }
 }
 

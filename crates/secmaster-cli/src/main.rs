@@ -2,7 +2,8 @@
 //!
 //! Three layers (STYLE.md): `args` holds the clap types, `plan` turns them into a checked
 //! plan, `commands` runs one plan writing to an injected writer. Exit codes: 0 on success
-//! (and when the reader of stdout goes away), 1 on bad data, 2 on bad usage.
+//! (and when the reader of stdout goes away; a store's commit that stands, with warnings on
+//! stderr about what failed after it), 1 on bad data, 2 on bad usage.
 
 mod args;
 mod commands;
@@ -31,9 +32,16 @@ fn main() -> ExitCode {
     let result = plan::resolve(cli, &env)
         .map_err(anyhow::Error::new)
         .and_then(|plan| commands::run(plan, &mut out, &env))
-        .and_then(|()| Ok(out.flush()?));
-    let Err(err) = result else {
-        return ExitCode::SUCCESS;
+        .and_then(|warnings| Ok(out.flush().map(|()| warnings)?));
+    let err = match result {
+        Ok(warnings) => {
+            #[allow(clippy::print_stderr)] // main reports
+            for warning in warnings {
+                eprintln!("warning: {warning}");
+            }
+            return ExitCode::SUCCESS;
+        }
+        Err(err) => err,
     };
     let outcome = error::outcome(&err);
     if outcome == Outcome::BrokenPipe {

@@ -34,7 +34,7 @@ pub(crate) enum Plan {
     Log(StoreOutput),
     Resolve(Resolve),
     History(History),
-    Compact { store: PathBuf, wait: bool },
+    Compact { store: PathBuf, wait: Wait },
     Verify(PathBuf),
     Completions(clap_complete::Shell),
 }
@@ -90,9 +90,29 @@ pub(crate) struct Ingest {
     pub(crate) store: PathBuf,
     pub(crate) facts: Vec<PathBuf>,
     pub(crate) dry_run: bool,
-    pub(crate) wait: bool,
+    pub(crate) wait: Wait,
     pub(crate) no_compact: bool,
+    pub(crate) allow_duplicate: bool,
     pub(crate) report: ReportFormat,
+}
+
+/// How long a store's writer waits for another one to finish.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Wait {
+    No,
+    Forever,
+    For(std::time::Duration),
+}
+
+impl Wait {
+    /// From `--wait` and `--wait-timeout` (which implies it).
+    fn of(wait: bool, timeout: Option<std::time::Duration>) -> Wait {
+        match (wait, timeout) {
+            (_, Some(timeout)) => Wait::For(timeout),
+            (true, None) => Wait::Forever,
+            (false, None) => Wait::No,
+        }
+    }
 }
 
 /// A store command that prints a table (`log`).
@@ -281,8 +301,9 @@ pub(crate) fn resolve(cli: Cli, env: &Env) -> Result<Plan, Usage> {
             store: a.store,
             facts: a.facts,
             dry_run: a.dry_run,
-            wait: a.wait,
+            wait: Wait::of(a.wait, a.wait_timeout),
             no_compact: a.no_compact,
+            allow_duplicate: a.allow_duplicate,
             report: a.report,
         }),
         Command::Log(a) => Plan::Log(StoreOutput {
@@ -321,7 +342,7 @@ pub(crate) fn resolve(cli: Cli, env: &Env) -> Result<Plan, Usage> {
         }),
         Command::Compact(a) => Plan::Compact {
             store: a.store,
-            wait: a.wait,
+            wait: Wait::of(a.wait, a.wait_timeout),
         },
         Command::Verify { store } => Plan::Verify(store),
         Command::Completions { shell } => Plan::Completions(shell),

@@ -8,6 +8,8 @@ use std::hash::Hasher;
 use std::io::{Read, Write};
 use std::path::Path;
 
+use chrono::Datelike;
+use secmaster_core::{Fact, Value};
 use serde::{Deserialize, Serialize};
 use twox_hash::XxHash3_64;
 
@@ -54,24 +56,33 @@ impl Checksum {
         Err(self.mismatch(&found, path))
     }
 
-    /// Reads the file at `path` whole, checked against this checksum.
+    /// Reads the file at `path` whole, checked against this checksum: at most one byte
+    /// more than its length, so that a file longer than recorded (even an endless one, a
+    /// link to `/dev/zero`) is a mismatch, not a read without end.
     pub(crate) fn read(&self, path: &Path) -> Result<Vec<u8>> {
-        let data = std::fs::read(path).map_err(|source| Error::Read {
+        let read_error = |source| Error::Read {
             path: path.to_path_buf(),
             source,
-        })?;
+        };
+        let mut data = Vec::new();
+        File::open(path)
+            .and_then(|f| f.take(self.bytes.saturating_add(1)).read_to_end(&mut data))
+            .map_err(read_error)?;
         self.verify(&data, path)?;
         Ok(data)
     }
 
     /// Checks the file at `path` against this checksum, streaming it through the hash a
-    /// block at a time (never whole in memory).
+    /// block at a time (never whole in memory), and reading at most one byte more than its
+    /// length: a longer file is a mismatch.
     pub(crate) fn check(&self, path: &Path) -> Result<()> {
         let read_error = |source| Error::Read {
             path: path.to_path_buf(),
             source,
         };
-        let mut file = File::open(path).map_err(read_error)?;
+        let mut file = File::open(path)
+            .map_err(read_error)?
+            .take(self.bytes.saturating_add(1));
         let mut hasher = XxHash3_64::with_seed(0);
         let mut bytes = 0u64;
         let mut block = vec![0; BLOCK];
@@ -102,6 +113,42 @@ impl Checksum {
             found: format!("{} ({} bytes)", found.xxh3, found.bytes),
         }
     }
+}
+
+/// The XXH3-64 of `facts` in order, as 16 lowercase hex digits: of each fact its security
+/// id, date, attribute and typed value, with lengths and type tags, so that no two lists of
+/// facts make the same bytes. A batch's facts have the same digest however they were read.
+pub(crate) fn digest<'a>(facts: impl IntoIterator<Item = &'a Fact>) -> String {
+    let mut h = XxHash3_64::with_seed(0);
+    let days = |d: chrono::NaiveDate| d.num_days_from_ce().to_le_bytes();
+    for f in facts {
+        h.write(&f.security_id().to_le_bytes());
+        h.write(&days(f.effective_date()));
+        h.write(&(f.attribute().len() as u64).to_le_bytes());
+        h.write(f.attribute().as_bytes());
+        match f.value() {
+            Value::Null => h.write(&[0]),
+            Value::Bool(b) => h.write(&[1, u8::from(*b)]),
+            Value::Int(i) => {
+                h.write(&[2]);
+                h.write(&i.to_le_bytes());
+            }
+            Value::Float(x) => {
+                h.write(&[3]);
+                h.write(&x.to_bits().to_le_bytes());
+            }
+            Value::Str(text) => {
+                h.write(&[4]);
+                h.write(&(text.len() as u64).to_le_bytes());
+                h.write(text.as_bytes());
+            }
+            Value::Date(d) => {
+                h.write(&[5]);
+                h.write(&days(*d));
+            }
+        }
+    }
+    format!("{:016x}", h.finish())
 }
 
 /// The size of the blocks [`Blocks`] holds digests of: about a page of a state file's
@@ -265,10 +312,31 @@ mod tests {
         }
         assert_eq!(w.finish(), Checksum::of(&data));
         assert_eq!(Checksum::of(b"").xxh3, "2d06800538d394c2"); // XXH3-64 of nothing
+        assert_eq!(digest([]), "2d06800538d394c2");
         let err = Checksum::of(b"a")
             .verify(b"b", Path::new("x.parquet"))
             .unwrap_err();
         assert!(err.to_string().contains("`x.parquet`"), "{err}");
+    }
+
+    #[test]
+    fn facts_digests_tell_values_and_types_apart() {
+        let day = chrono::NaiveDate::from_ymd_opt(2024, 1, 1).unwrap();
+        let one = |value: Value| digest(&[Fact::new(1, "a", value, day)]);
+        let all = [
+            one(Value::Null),
+            one(Value::Int(1)),
+            one(Value::Float(1.0)),
+            one(Value::from("1")),
+            one(Value::Bool(true)),
+            one(Value::Date(day)),
+        ];
+        let distinct: std::collections::HashSet<&String> = all.iter().collect();
+        assert_eq!(distinct.len(), all.len());
+        let ab = [Fact::new(1, "a", 1, day), Fact::new(1, "b", 1, day)];
+        let ba = [ab[1].clone(), ab[0].clone()];
+        assert_ne!(digest(&ab), digest(&ba));
+        assert_eq!(digest(&ab), digest(&ab.clone()));
     }
 
     #[test]

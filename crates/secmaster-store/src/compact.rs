@@ -12,7 +12,7 @@ use crate::checksum::{Checksum, HashingWriter};
 use crate::facts::Read;
 use crate::manifest::{BlocksEntry, FOLDERS, FileEntry, io_write_error, sync_dir};
 use crate::segment::{self, Kind, Stamped};
-use crate::{Result, Store, Writer};
+use crate::{Result, Store, Warning, Writer, fault};
 
 /// Compact once the table's delta files hold more than this share of the rows of its base
 /// file, or the log segments since the state file more than this share of its facts.
@@ -51,13 +51,14 @@ pub(crate) fn is_due(table_rows: &[u64], state_facts: u64, logged_facts: &[u64])
 impl Writer {
     /// Folds the log segments since the state file into a new one, and the table's delta
     /// files into one file. Readers of the table from other tools then see one plain file;
-    /// the content does not change. A store with nothing to fold is left as it is.
-    pub fn compact(&mut self) -> Result<()> {
+    /// the content does not change. A store with nothing to fold is left as it is. What
+    /// went wrong after the commit, which stands, is returned as warnings.
+    pub fn compact(&mut self) -> Result<Vec<Warning>> {
+        let claim = self.begin()?;
         let store = &self.store;
         let root = store.root.clone();
-        store.manifest.remove_leftovers(&root)?;
         if store.manifest.table.len() <= 1 && store.manifest.batches_since_state().is_empty() {
-            return Ok(());
+            return Ok(Vec::new());
         }
         let mut manifest = store.manifest.clone();
         manifest.generation += 1;
@@ -66,9 +67,10 @@ impl Writer {
         manifest.state = state;
         manifest.state_through = store.last_batch();
         manifest.table = vec![table];
-        manifest.commit(&root)?;
+        fault::pause_point("commit");
+        let warnings = manifest.commit(&root, &store.manifest, claim)?;
         self.store.manifest = manifest;
-        Ok(())
+        Ok(warnings)
     }
 }
 

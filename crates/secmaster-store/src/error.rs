@@ -59,6 +59,19 @@ pub enum Error {
         #[source]
         source: serde_json::Error,
     },
+    /// The manifest lists a path that is not a file in the store's folders (`../x`, an
+    /// absolute path): refused rather than followed.
+    #[error(
+        "store `{}`: the manifest lists `{entry}`, which is not a file of the store's log/, \
+         state/ or table/ folders",
+        .path.display()
+    )]
+    OutsidePath {
+        /// The store's directory.
+        path: PathBuf,
+        /// The path as the manifest lists it.
+        entry: String,
+    },
     /// The manifest is of another format or version than this crate reads.
     #[error(
         "store `{}`: format `{format}` version {version}, expected `{expected_format}` version \
@@ -130,6 +143,59 @@ pub enum Error {
         /// The store's directory.
         path: PathBuf,
     },
+    /// Another writer still held the store when the time to wait for it was up.
+    #[error(
+        "store `{}` is still locked by another writer after waiting {waited:?}; try again later",
+        .path.display()
+    )]
+    LockTimeout {
+        /// The store's directory.
+        path: PathBuf,
+        /// How long it waited.
+        waited: std::time::Duration,
+    },
+    /// Another writer committed since this writer read the store (so the lock file was
+    /// removed, replaced or not honoured): this writer committed nothing.
+    #[error(
+        "store `{}`: another writer committed generation {generation} first (was writer.lock \
+         removed?); this writer committed nothing",
+        .path.display()
+    )]
+    Conflict {
+        /// The store's directory.
+        path: PathBuf,
+        /// The generation the store is at now.
+        generation: u64,
+    },
+    /// Another writer holds the claim on the generation this writer would commit (so the
+    /// lock file was removed, replaced or not honoured): this writer committed nothing.
+    #[error(
+        "store `{}`: another writer is committing generation {generation} (was writer.lock \
+         removed?); this writer committed nothing",
+        .path.display()
+    )]
+    Claimed {
+        /// The store's directory.
+        path: PathBuf,
+        /// The generation claimed.
+        generation: u64,
+    },
+    /// A batch holds exactly the facts of the store's last batch, in the same order: most
+    /// likely a retry of an ingest that was committed. Refused unless
+    /// [`IngestOptions::with_allow_duplicate`](crate::IngestOptions::with_allow_duplicate).
+    #[error(
+        "batch refused, store `{}` unchanged: its facts are those of the last batch, {batch}, \
+         committed at {committed_at}; pass --allow-duplicate to ingest them again",
+        .path.display()
+    )]
+    Duplicate {
+        /// The store's directory.
+        path: PathBuf,
+        /// The last batch.
+        batch: u64,
+        /// When it was committed.
+        committed_at: String,
+    },
     /// A batch was refused (rule 8, an empty attribute); the store is unchanged.
     #[error("batch refused, store `{}` unchanged", .path.display())]
     Rejected {
@@ -139,6 +205,50 @@ pub enum Error {
         #[source]
         source: secmaster_core::Error,
     },
+}
+
+/// Something that went wrong after a commit, which stands: the batch or compaction is
+/// committed, and a caller should say what went wrong rather than fail (a retry would
+/// ingest the batch again). Its text reads after "batch 3", or "compaction".
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum Warning {
+    /// Syncing the store's folder after the manifest's rename failed: the commit is
+    /// visible to readers, but may not survive a power loss or a crash of the system.
+    NotDurable {
+        /// The folder.
+        path: PathBuf,
+        /// Why, as the system said.
+        cause: String,
+    },
+    /// A file the commit superseded (or its claim) could not be removed; the next writer
+    /// removes it.
+    NotRemoved {
+        /// The file.
+        path: PathBuf,
+        /// Why, as the system said.
+        cause: String,
+    },
+}
+
+impl std::fmt::Display for Warning {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Warning::NotDurable { path, cause } => write!(
+                f,
+                "committed, but syncing `{}` failed ({cause}): the commit may not survive a \
+                 power loss",
+                path.display()
+            ),
+            Warning::NotRemoved { path, cause } => write!(
+                f,
+                "committed, but `{}`, no longer needed, could not be removed ({cause}); the next \
+                 writer removes it",
+                path.display()
+            ),
+        }
+    }
 }
 
 /// The result type of secmaster-store.

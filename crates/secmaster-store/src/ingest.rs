@@ -13,7 +13,7 @@ use serde::Serialize;
 use crate::compact::{self, write_generation};
 use crate::manifest::{Batch, FileEntry, schema_json};
 use crate::segment::{self, Kind, Stamped};
-use crate::{Error, Result, Store, Writer, fault};
+use crate::{Error, Result, Store, Warning, Writer, checksum, fault};
 
 /// When an ingest compacts the store: writes a new state file and one table file, folding
 /// in the log segments since the last state file and the table's delta files.
@@ -37,6 +37,7 @@ pub struct IngestOptions {
     read: ReadOptions,
     dry_run: bool,
     compaction: Compaction,
+    allow_duplicate: bool,
 }
 
 impl IngestOptions {
@@ -57,6 +58,19 @@ impl IngestOptions {
     pub fn with_compaction(mut self, compaction: Compaction) -> IngestOptions {
         self.compaction = compaction;
         self
+    }
+
+    /// With `true`, ingests a batch whose facts are those of the store's last batch, which
+    /// is otherwise refused ([`Error::Duplicate`]) as the retry of an ingest that was
+    /// committed.
+    pub fn with_allow_duplicate(mut self, allow: bool) -> IngestOptions {
+        self.allow_duplicate = allow;
+        self
+    }
+
+    /// Whether a batch that repeats the last one is ingested.
+    pub fn is_duplicate_allowed(&self) -> bool {
+        self.allow_duplicate
     }
 
     /// The options the batch's files are read with.
@@ -101,6 +115,8 @@ pub struct IngestReport {
     pub widened_columns: Vec<String>,
     /// Whether the ingest rewrote the state and table whole (compaction).
     pub compacted: bool,
+    /// What went wrong after the commit, which stands (a sync, a removal).
+    pub warnings: Vec<Warning>,
 }
 
 impl Writer {
@@ -144,11 +160,24 @@ impl Writer {
         options: &IngestOptions,
         take: impl FnOnce(&Store) -> Result<(Vec<Fact>, Vec<String>)>,
     ) -> Result<IngestReport> {
+        let claim = self.begin()?;
         let store = &self.store;
         let root = store.root.clone();
-        store.manifest.remove_leftovers(&root)?;
         let (batch, sources) = take(store)?;
         let number = store.last_batch() + 1;
+        let digest = checksum::digest(&batch);
+        if let Some(last) = store.manifest.batches.last()
+            && last.digest.as_ref() == Some(&digest)
+            && !options.allow_duplicate
+        {
+            return Err(Error::Duplicate {
+                path: root,
+                batch: last.number,
+                committed_at: last
+                    .committed_at
+                    .to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true),
+            });
+        }
         // The touched securities, each with the first date the batch has a fact of it on.
         let mut firsts: Vec<(i64, NaiveDate)> = batch
             .iter()
@@ -203,6 +232,7 @@ impl Writer {
             sources,
             facts: log.rows,
             log,
+            digest: Some(digest),
         });
         let compact = match options.compaction {
             Compaction::Always => true,
@@ -249,7 +279,8 @@ impl Writer {
             manifest.table.push(table);
         }
         fault::crash_point("files");
-        manifest.commit(&root)?;
+        fault::pause_point("commit");
+        report.warnings = manifest.commit(&root, &store.manifest, claim)?;
         self.store = Store {
             root,
             manifest,
@@ -327,6 +358,7 @@ fn diff(before: &SecurityMaster, after: &SecurityMaster, firsts: &[(i64, NaiveDa
         new_columns: Vec::new(),
         widened_columns: Vec::new(),
         compacted: false,
+        warnings: Vec::new(),
     };
     for (c, old) in new_columns[KEY_COLUMNS.len()..].iter().zip(&old_index) {
         match old {

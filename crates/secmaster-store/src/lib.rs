@@ -20,9 +20,10 @@
 //!   master ([`Store::master`]) and table ([`Store::table`]), the master as it stood after
 //!   any batch ([`Store::master_after`]), a security's lineage ([`Store::lineage`]), the
 //!   log of [`Batch`]es, and checks every file ([`Store::verify`]).
-//! - [`Writer`]: the one writer, holding the lock ([`Store::lock`], or
-//!   [`Store::lock_waiting`]); it ingests batches ([`Writer::ingest`], as
-//!   [`IngestOptions`] say) and compacts ([`Writer::compact`]).
+//! - [`Writer`]: the one writer, holding the lock ([`Store::lock`], or waiting for it:
+//!   [`Store::lock_waiting`], [`Store::lock_timeout`]); it ingests batches
+//!   ([`Writer::ingest`], as [`IngestOptions`] say) and compacts ([`Writer::compact`]);
+//!   what fails after a commit, which stands, comes back as [`Warning`]s.
 //! - [`IngestReport`]: what a batch changed (or, for a dry run, would change).
 //! - [`Error`]: what is wrong, naming the store or the file; a file's [`Checksum`] is in
 //!   the manifest.
@@ -58,6 +59,7 @@
 //! STORE/
 //!   manifest.json          what the committed state is made of (replaced atomically)
 //!   writer.lock            held (flock) by the one writer at a time
+//!   commit-000008.lock     while a writer works: its claim on the generation it commits
 //!   log/000001.parquet     batch 1's facts, as they arrived; never rewritten
 //!   log/000002.parquet     ...
 //!   state/000005.parquet   every security's facts in force as of a batch (generation 5)
@@ -84,30 +86,29 @@
 //!   When the table's delta files or the log segments since the state file grow past a
 //!   share of the whole, the ingest compacts: it writes a new state file and one table file
 //!   for every security.
-//! - **The manifest** lists the batches (number, commit time, sources, fact count, log
-//!   file), the state file and the batch it holds facts through, and the table files in
-//!   generation order, each with its XXH3-64 checksum and length (the state file's also
-//!   with its block digests' file), and the table's schema.
+//! - **The manifest** lists the batches (number, commit time, sources, fact count, the
+//!   digest of its facts, log file), the state file and the batch it holds facts through,
+//!   and the table files in generation order, each with its XXH3-64 checksum and length
+//!   (the state file's also with its block digests' file), and the table's schema. Every
+//!   path it lists must be `FOLDER/NAME` in the store's folders ([`Error::OutsidePath`]).
 //!   It is written to a temporary file, synced, and renamed over `manifest.json`, so a
 //!   crash at any instant leaves the last committed state; files it does not list are
-//!   leftovers, removed by the next writer.
+//!   leftovers, removed by the next writer — only those named as the store names its
+//!   files (and its `.secmaster-*.tmp` files): what else is in its folders stays.
+//! - **Claims** (`commit-NNNNNN.lock`) make the commit a compare-and-swap: a writer that
+//!   read generation `g` claims `g + 1` (creates the file, holds a `flock` on it) and,
+//!   holding it, checks that the manifest is still `g` when it starts and again right
+//!   before the rename. So a second writer that started from `g` — `writer.lock` removed
+//!   while the first ran — is refused ([`Error::Claimed`] or [`Error::Conflict`]) and
+//!   commits nothing, and no batch is lost.
+//! - **After the rename** the commit stands: a failure to sync the folder or to remove a
+//!   superseded file is a [`Warning`] in the report, not an error, so that a caller does
+//!   not retry a committed batch; and a batch whose facts are exactly the last batch's is
+//!   refused ([`Error::Duplicate`]) unless [`IngestOptions::with_allow_duplicate`].
 //!
-//! Reading the current table from another tool (DuckDB):
-//!
-//! ```sql
-//! WITH t AS (
-//!   SELECT * FROM read_parquet('STORE/table/*.parquet', filename = true, union_by_name = true)
-//! ), firsts AS (
-//!   SELECT security_id, filename, min(effective_start_date) AS first FROM t GROUP BY ALL
-//! ), bounds AS (
-//!   SELECT security_id, filename,
-//!          min(first) OVER (PARTITION BY security_id ORDER BY filename DESC
-//!                           ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) AS bound
-//!   FROM firsts
-//! )
-//! SELECT t.* EXCLUDE (filename) FROM t JOIN bounds USING (security_id, filename)
-//! WHERE bound IS NULL OR effective_start_date < bound;
-//! ```
+//! Another tool reads the committed state through exactly the files the manifest lists,
+//! never a glob of a folder, which would also find the files of an ingest that failed before
+//! its commit: [`Store::duckdb_views`] prints DuckDB views that do so.
 //!
 //! # Features
 //!
@@ -125,7 +126,9 @@
 
 mod checked;
 mod checksum;
+mod claim;
 mod compact;
+mod duckdb;
 mod error;
 mod facts;
 mod fault;
@@ -136,9 +139,9 @@ mod read;
 mod segment;
 
 pub use checksum::Checksum;
-pub use error::{Error, Result};
+pub use error::{Error, Result, Warning};
 #[cfg(feature = "fault-injection")]
-pub use fault::CRASH_AFTER;
+pub use fault::{CRASH_AFTER, FAIL, PAUSE_AT, PAUSE_FILE};
 pub use ingest::{Compaction, IngestOptions, IngestReport};
 pub use lock::Writer;
 pub use manifest::Batch;

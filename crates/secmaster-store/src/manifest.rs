@@ -5,18 +5,22 @@
 //! order, each with its XXH3-64 checksum and length, and the table's schema. A commit
 //! writes it to a temporary file, syncs it and renames it over the old one, so a crash at
 //! any instant leaves the last committed state; files it does not list are leftovers,
-//! removed by the next writer.
+//! removed by the next writer. A commit holds the claim on its generation (`claim.rs`) and
+//! checks that the manifest is still the one it started from, so that no two writers
+//! commit over the same manifest.
 
 use std::collections::HashSet;
 use std::fs::File;
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use chrono::{DateTime, Utc};
 use secmaster_io::{TableSchema, atomic};
 use serde::{Deserialize, Serialize};
 
 use crate::checksum::Checksum;
-use crate::{Error, Result, fault};
+use crate::claim::{self, Claim};
+use crate::{Error, Result, Warning, fault};
 
 /// The manifest's file name in a store.
 pub(crate) const MANIFEST: &str = "manifest.json";
@@ -37,6 +41,11 @@ pub struct Batch {
     pub(crate) sources: Vec<String>,
     pub(crate) facts: u64,
     pub(crate) log: FileEntry,
+    /// The XXH3-64 of the batch's facts in order ([`crate::checksum::digest`]), so that an
+    /// ingest of the same facts again is told from a new batch (absent in stores written
+    /// before it was recorded).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(crate) digest: Option<String>,
 }
 
 impl Batch {
@@ -68,6 +77,13 @@ impl Batch {
     /// Its log segment's checksum and length.
     pub fn checksum(&self) -> &Checksum {
         &self.log.checksum
+    }
+
+    /// The XXH3-64 of its facts, in order (as 16 hex digits), if the store recorded it:
+    /// the same for the same facts however they were read, unlike the log segment's
+    /// checksum, which covers the batch number too.
+    pub fn digest(&self) -> Option<&str> {
+        self.digest.as_deref()
     }
 }
 
@@ -163,6 +179,13 @@ impl Manifest {
                 expected_version: VERSION,
             });
         }
+        // Every path it lists is read (and, superseded, removed): none may lead elsewhere.
+        if let Some(bad) = manifest.paths().find(|p| !is_store_path(p)) {
+            return Err(Error::OutsidePath {
+                path: root.to_path_buf(),
+                entry: bad.clone(),
+            });
+        }
         Ok(manifest)
     }
 
@@ -202,29 +225,109 @@ impl Manifest {
             .flat_map(|e| std::iter::once(&e.path).chain(e.blocks.as_ref().map(|b| &b.path)))
     }
 
-    /// Writes the manifest over the store's, atomically, and syncs the folder so that the
-    /// rename is durable: the commit.
-    pub(crate) fn write(&self, root: &Path) -> Result<()> {
+    /// Writes the manifest over the store's, atomically (a synced temporary file renamed
+    /// into place); the rename is not synced.
+    fn replace(&self, root: &Path) -> Result<()> {
         let path = root.join(MANIFEST);
         let text = serde_json::to_string_pretty(self).expect("a manifest is JSON");
         atomic::write_file(&path, |w| {
             use std::io::Write;
             w.write_all(text.as_bytes()).map_err(io_write_error(&path))
         })?;
+        Ok(())
+    }
+
+    /// Writes the manifest of a new store, unless the store has one, and syncs the folder:
+    /// written whole beside it and linked into place, which fails if the manifest exists
+    /// (another `init` got there first: [`Error::NotEmpty`]).
+    pub(crate) fn write_new(&self, root: &Path) -> Result<()> {
+        static STAGED: AtomicU64 = AtomicU64::new(0);
+        let nanos = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.subsec_nanos());
+        let staged = root.join(format!(
+            ".secmaster-init-{nanos}-{}.tmp",
+            STAGED.fetch_add(1, Ordering::Relaxed)
+        ));
+        let text = serde_json::to_string_pretty(self).expect("a manifest is JSON");
+        atomic::write_file(&staged, |w| {
+            use std::io::Write;
+            w.write_all(text.as_bytes())
+                .map_err(io_write_error(&staged))
+        })?;
+        let path = root.join(MANIFEST);
+        let linked = std::fs::hard_link(&staged, &path);
+        let _ = std::fs::remove_file(&staged);
+        match linked {
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Err(Error::NotEmpty {
+                path: root.to_path_buf(),
+            }),
+            linked => linked.map_err(write_error(&path)),
+        }?;
         sync_dir(root)
     }
 
-    /// Commits the manifest (the crash hook's last step), then removes what it no longer
-    /// lists.
-    pub(crate) fn commit(&self, root: &Path) -> Result<()> {
-        self.write(root)?;
+    /// Fails with [`Error::Conflict`] unless the store's committed manifest is `self`:
+    /// another writer committed since this one read it.
+    pub(crate) fn check_current(&self, root: &Path) -> Result<()> {
+        let current = Manifest::read(root)?;
+        if current != *self {
+            return Err(Error::Conflict {
+                path: root.to_path_buf(),
+                generation: current.generation,
+            });
+        }
+        Ok(())
+    }
+
+    /// Commits the manifest, generation `claim`'s, over `base`, the one its writer started
+    /// from: checks, holding the claim, that `base` is still the committed manifest (no
+    /// writer can commit meanwhile: the next generation is claimed), and renames the
+    /// manifest into place: the commit. Then syncs the folder (the crash hook's last step),
+    /// removes the files `base` listed that this one does not, and gives the claim up; a
+    /// failure of those is a [`Warning`], not an error: the commit stands.
+    pub(crate) fn commit(
+        &self,
+        root: &Path,
+        base: &Manifest,
+        claim: Claim,
+    ) -> Result<Vec<Warning>> {
+        debug_assert_eq!(claim.generation(), self.generation);
+        base.check_current(root)?;
+        self.replace(root)?;
+        let mut warnings = Vec::new();
+        let synced = fault::fail_point("sync").and_then(|()| File::open(root)?.sync_all());
+        if let Err(e) = synced {
+            warnings.push(Warning::NotDurable {
+                path: root.to_path_buf(),
+                cause: e.to_string(),
+            });
+        }
         fault::crash_point("manifest");
-        self.remove_leftovers(root)
+        let keep: HashSet<&String> = self.paths().collect();
+        for path in base.paths().filter(|p| !keep.contains(p)) {
+            let path = root.join(path);
+            let removed = fault::fail_point("remove").and_then(|()| std::fs::remove_file(&path));
+            if let Err(e) = removed {
+                warnings.push(Warning::NotRemoved {
+                    path,
+                    cause: e.to_string(),
+                });
+            }
+        }
+        if let Err(e) = claim.release() {
+            warnings.push(Warning::NotRemoved {
+                path: root.join(claim::name(self.generation)),
+                cause: e.to_string(),
+            });
+        }
+        Ok(warnings)
     }
 
     /// Removes what no committed state refers to: files of an ingest that crashed before
-    /// its commit, files a compaction replaced, temporary files. Only a writer calls this.
-    pub(crate) fn remove_leftovers(&self, root: &Path) -> Result<()> {
+    /// its commit, files a compaction replaced, temporary files, claims other than
+    /// `claimed`'s. Only a writer calls this, holding the claim on the next generation.
+    pub(crate) fn remove_leftovers(&self, root: &Path, claimed: u64) -> Result<()> {
         let keep: HashSet<PathBuf> = self.paths().map(|path| root.join(path)).collect();
         let read_error = |dir: &Path| {
             let dir = dir.to_path_buf();
@@ -234,22 +337,61 @@ impl Manifest {
             let dir = root.join(dir);
             for entry in std::fs::read_dir(&dir).map_err(read_error(&dir))?.flatten() {
                 let path = entry.path();
-                if path.is_file() && !keep.contains(&path) {
+                let name = entry.file_name();
+                let ours = is_data_name(&name.to_string_lossy()) || is_temporary(&name);
+                if ours && path.is_file() && !keep.contains(&path) {
                     std::fs::remove_file(&path).map_err(write_error(&path))?;
                 }
             }
         }
-        // A manifest's temporary file, from a crash while it was written.
+        // A manifest's temporary file, from a crash while it was written; claims of
+        // writers that died, or that found the store changed.
         for entry in std::fs::read_dir(root).map_err(read_error(root))?.flatten() {
             let name = entry.file_name();
             let name = name.to_string_lossy();
-            if name.starts_with(".secmaster-") && name.ends_with(".tmp") {
+            let claim = claim::generation_of(&name).is_some_and(|g| g != claimed);
+            if claim || is_temporary(&entry.file_name()) {
                 let path = entry.path();
                 std::fs::remove_file(&path).map_err(write_error(&path))?;
             }
         }
         Ok(())
     }
+}
+
+/// Whether `name` is a name the store gives its data files: `NNNNNN.parquet` (log
+/// segments, state and table files) or `NNNNNN.blocks` (block digests). A writer removes
+/// only files so named (and its temporary files), never what someone else put in its
+/// folders.
+fn is_data_name(name: &str) -> bool {
+    let stem = name
+        .strip_suffix(".parquet")
+        .or_else(|| name.strip_suffix(".blocks"));
+    stem.and_then(number).is_some()
+}
+
+/// Whether `name` is a temporary file of the store's (`.secmaster-*.tmp`).
+fn is_temporary(name: &std::ffi::OsStr) -> bool {
+    let name = name.to_string_lossy();
+    name.starts_with(".secmaster-") && name.ends_with(".tmp")
+}
+
+/// Whether `path`, as the manifest lists it, names a file in one of the store's folders:
+/// `FOLDER/NAME`, nothing else (no `..`, no absolute path, no deeper folder).
+fn is_store_path(path: &str) -> bool {
+    let mut parts = path.split('/');
+    let (Some(folder), Some(name), None) = (parts.next(), parts.next(), parts.next()) else {
+        return false;
+    };
+    FOLDERS.contains(&folder) && !matches!(name, "" | "." | "..") && !name.contains('\\')
+}
+
+/// The number of a store's file name (`000042`): six or more ASCII digits.
+pub(crate) fn number(digits: &str) -> Option<u64> {
+    if digits.len() < 6 || !digits.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    digits.parse().ok()
 }
 
 /// Reads a version 1 manifest as version 2. Version 1 kept state files of only the

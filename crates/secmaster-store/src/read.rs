@@ -86,7 +86,7 @@ impl Store {
         }
         let schema = TableSchema::of_master(&SecurityMaster::new(options.clone()));
         crate::lock::create(root)?;
-        Manifest::empty(&schema).write(root)?;
+        Manifest::empty(&schema).write_new(root)?;
         Store::open(root)
     }
 

@@ -3,11 +3,12 @@
 
 use std::io::Write;
 
-use anyhow::{Context, Result};
+use anyhow::Result;
 use chrono::{Datelike, NaiveDate};
 use secmaster_core::{Fact, Value};
 use secmaster_generate::Trail;
 
+use crate::error::Usage;
 use crate::output::atomic;
 use crate::plan::{Env, Generate};
 use crate::progress::Progress;
@@ -20,7 +21,9 @@ const CHUNK: usize = 1 << 14;
 
 /// Writes the trail to the plan's file (atomically) or to `out`.
 pub(crate) fn run(plan: &Generate, out: &mut dyn Write, env: &Env) -> Result<()> {
-    let trail = Trail::new(&plan.config).context("cannot generate the trail")?;
+    // The generator refuses only its configuration: the arguments.
+    let trail = Trail::new(&plan.config)
+        .map_err(|e| Usage::new(format!("cannot generate the trail: {e}")))?;
     let progress = Progress::counter(env, plan.config.facts(), "generating".to_string());
     match &plan.path {
         Some(path) => atomic(path, |w| write_csv(w, trail, &progress)),

@@ -19,9 +19,10 @@ use crate::files::{self, Input};
 use crate::plan::{Env, Plan, Source, View};
 use crate::progress::Progress;
 
-/// Runs a plan, writing to `out`.
-pub(crate) fn run(plan: Plan, out: &mut dyn Write, env: &Env) -> Result<()> {
-    match plan {
+/// Runs a plan, writing to `out`; returns the warnings to print on stderr (what went wrong
+/// after a store's commit, which stands).
+pub(crate) fn run(plan: Plan, out: &mut dyn Write, env: &Env) -> Result<Vec<String>> {
+    let done = match plan {
         Plan::Demo(p) => demo::run(&p, out),
         Plan::Build(p) => build::run(&p, out, env),
         Plan::Positions(p) => build::run_positions(&p, out, env),
@@ -29,18 +30,19 @@ pub(crate) fn run(plan: Plan, out: &mut dyn Write, env: &Env) -> Result<()> {
         Plan::Convert(p) => convert::run(&p, out),
         Plan::Sql(p) => sql::run(&p, out, env),
         Plan::Init(p) => store::init(&p, out),
-        Plan::Ingest(p) => store::ingest(&p, out, env),
+        Plan::Ingest(p) => return store::ingest(&p, out, env),
         Plan::Log(p) => store::log(&p, out),
         Plan::Resolve(p) => store::resolve(&p, out, env),
         Plan::History(p) => store::history(&p, out),
-        Plan::Compact { store, wait } => store::compact(&store, wait, out),
+        Plan::Compact { store, wait } => return store::compact(&store, wait, out),
         Plan::Verify(store) => store::verify(&store, out),
         Plan::Completions(shell) => {
             let mut command = <crate::args::Cli as clap::CommandFactory>::command();
             clap_complete::generate(shell, &mut command, "secmaster", out);
             Ok(())
         }
-    }
+    };
+    done.map(|()| Vec::new())
 }
 
 /// Builds the master of `source`: its files as one trail, in order, then each update merged.

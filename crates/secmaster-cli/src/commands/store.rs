@@ -11,31 +11,73 @@ use secmaster_store::{Compaction, IngestOptions, IngestReport, Store, Writer};
 use crate::args::{KnownAt, ReportFormat};
 use crate::error::Usage;
 use crate::output::emit;
-use crate::plan::{Env, History, Ingest, Init, Resolve, StoreOutput};
+use crate::plan::{Env, History, Ingest, Init, Resolve, StoreOutput, Wait};
 use crate::progress::Progress;
 
 /// The master of the store at `path`: current, or as known at a batch or time.
 pub(crate) fn master(path: &Path, known_at: Option<KnownAt>) -> Result<SecurityMaster> {
-    Ok(Store::read(path, |store| match known_at {
+    let batch = known_at
+        .map(|at| batch_at(&Store::open(path)?, at))
+        .transpose()?;
+    Ok(Store::read(path, |store| match batch {
         None => store.master(),
-        Some(at) => store.master_after(batch_at(store, at)),
+        Some(batch) => store.master_after(batch),
     })?)
 }
 
-/// The batch `at` names in `store`: itself, or the last committed by a time.
-fn batch_at(store: &Store, at: KnownAt) -> u64 {
-    match at {
+/// The batch `at` names in `store`: itself, or the last committed by a time. One before the
+/// first batch (0, or a time before its commit) or after the last is a usage error: the
+/// store held no table then, or does not yet.
+fn batch_at(store: &Store, at: KnownAt) -> Result<u64> {
+    let batch = match at {
         KnownAt::Batch(n) => n,
         KnownAt::Time(t) => store.batch_at(t),
+    };
+    let path = store.root().display();
+    let first = store.batches().first().map(|b| {
+        format!(
+            "the first, batch {}, was committed at {}",
+            b.number(),
+            time(b.committed_at())
+        )
+    });
+    if batch > store.last_batch() {
+        return Err(Usage::new(format!(
+            "store `{path}`: no batch {batch}: the store's last batch is {}",
+            store.last_batch()
+        ))
+        .into());
     }
+    if batch == 0 {
+        let first = first.unwrap_or_else(|| "it has no batch yet".to_string());
+        return Err(Usage::new(match at {
+            KnownAt::Batch(_) => {
+                format!("store `{path}`: --as-known-at 0 is before the first batch; {first}")
+            }
+            KnownAt::Time(t) => {
+                format!(
+                    "store `{path}`: no batch was committed by {}; {first}",
+                    time(t)
+                )
+            }
+        })
+        .into());
+    }
+    Ok(batch)
 }
 
-/// The writer of the store at `path`: now, or once another writer is done (`--wait`).
-fn lock(path: &Path, wait: bool) -> secmaster_store::Result<Writer> {
-    if wait {
-        Store::lock_waiting(path)
-    } else {
-        Store::lock(path)
+/// A commit time as `log` prints it.
+fn time(t: chrono::DateTime<chrono::Utc>) -> String {
+    t.to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true)
+}
+
+/// The writer of the store at `path`: now, or once another writer is done (`--wait`,
+/// `--wait-timeout`).
+fn lock(path: &Path, wait: Wait) -> secmaster_store::Result<Writer> {
+    match wait {
+        Wait::No => Store::lock(path),
+        Wait::Forever => Store::lock_waiting(path),
+        Wait::For(timeout) => Store::lock_timeout(path, timeout),
     }
 }
 
@@ -49,7 +91,7 @@ pub(crate) fn init(plan: &Init, out: &mut dyn Write) -> Result<()> {
     Ok(())
 }
 
-pub(crate) fn ingest(plan: &Ingest, out: &mut dyn Write, env: &Env) -> Result<()> {
+pub(crate) fn ingest(plan: &Ingest, out: &mut dyn Write, env: &Env) -> Result<Vec<String>> {
     let progress = Progress::spinner(env, format!("ingesting into {}", plan.store.display()));
     let options = IngestOptions::default()
         .with_dry_run(plan.dry_run)
@@ -58,22 +100,31 @@ pub(crate) fn ingest(plan: &Ingest, out: &mut dyn Write, env: &Env) -> Result<()
             Compaction::Never
         } else {
             Compaction::Auto
-        });
+        })
+        .with_allow_duplicate(plan.allow_duplicate);
     let report = lock(&plan.store, plan.wait)?.ingest(&plan.facts, &options)?;
     drop(progress);
     match plan.report {
         ReportFormat::Json => writeln!(out, "{}", serde_json::to_string(&report)?)?,
         ReportFormat::Text => write_report(out, &report)?,
     }
-    Ok(())
+    let batch = report.batch;
+    Ok(report
+        .warnings
+        .iter()
+        .map(|w| format!("batch {batch} {w}"))
+        .collect())
 }
 
 fn write_report(out: &mut dyn Write, r: &IngestReport) -> Result<()> {
     let verb = if r.dry_run { "would add" } else { "added" };
     writeln!(
         out,
-        "batch {}: {verb} {} facts about {} securities ({} new)",
-        r.batch, r.facts, r.securities, r.new_securities
+        "batch {}: {verb} {} about {} ({} new)",
+        r.batch,
+        count(r.facts, "fact", "facts"),
+        count(r.securities, "security", "securities"),
+        r.new_securities
     )?;
     writeln!(
         out,
@@ -115,10 +166,7 @@ pub(crate) fn log(plan: &StoreOutput, out: &mut dyn Write) -> Result<()> {
         .map(|b| {
             vec![
                 Value::Int(b.number() as i64),
-                Value::from(
-                    b.committed_at()
-                        .to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true),
-                ),
+                Value::from(time(b.committed_at())),
                 Value::Int(b.facts() as i64),
                 Value::from(b.sources().join(" ")),
                 Value::from(b.path()),
@@ -175,9 +223,12 @@ fn parse(text: &str, ty: Option<ValueType>) -> Option<Value> {
 }
 
 pub(crate) fn history(plan: &History, out: &mut dyn Write) -> Result<()> {
+    let batch = plan
+        .known_at
+        .map(|at| batch_at(&Store::open(&plan.store)?, at))
+        .transpose()?;
     let lineage = Store::read(&plan.store, |s| {
-        let batch = plan.known_at.map_or(s.last_batch(), |at| batch_at(s, at));
-        s.lineage_after(plan.security, batch)
+        s.lineage_after(plan.security, batch.unwrap_or(s.last_batch()))
     })?;
     if lineage.is_empty() {
         anyhow::bail!(
@@ -189,21 +240,26 @@ pub(crate) fn history(plan: &History, out: &mut dyn Write) -> Result<()> {
     emit(&lineage, &plan.output, out)
 }
 
-pub(crate) fn compact(store: &Path, wait: bool, out: &mut dyn Write) -> Result<()> {
-    lock(store, wait)
+pub(crate) fn compact(store: &Path, wait: Wait, out: &mut dyn Write) -> Result<Vec<String>> {
+    let warnings = lock(store, wait)
         .and_then(|mut writer| writer.compact())
         .with_context(|| format!("cannot compact `{}`", store.display()))?;
     writeln!(out, "compacted {}", store.display())?;
-    Ok(())
+    Ok(warnings.iter().map(|w| format!("compaction {w}")).collect())
 }
 
 pub(crate) fn verify(store: &Path, out: &mut dyn Write) -> Result<()> {
     let verified = Store::read(store, Store::verify)?;
     writeln!(
         out,
-        "ok: {} files, {} bytes match the manifest",
-        verified.files(),
-        verified.bytes()
+        "ok: {}, {} match the manifest",
+        count(verified.files() as u64, "file", "files"),
+        count(verified.bytes(), "byte", "bytes")
     )?;
     Ok(())
+}
+
+/// `n` and the noun it counts, singular for one.
+fn count(n: u64, one: &str, many: &str) -> String {
+    format!("{n} {}", if n == 1 { one } else { many })
 }

@@ -130,7 +130,7 @@ fn too_few_facts_fails_and_leaves_no_file() {
             "f.csv",
         ],
     )
-    .fails(1);
+    .fails(2);
     assert!(
         err.starts_with("error: cannot generate the trail: 10 facts are fewer than the "),
         "{err}"

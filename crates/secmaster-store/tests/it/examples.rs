@@ -31,7 +31,7 @@ fn store_as_known_at() {
         out.starts_with(
             "batch 1: 15 facts, 3 securities, 0 periods changed\n\
              batch 2: 6 facts, 2 securities, 4 periods changed\n\
-             batch 3: 1 facts, 1 securities, 2 periods changed\n"
+             batch 3: 1 fact, 1 security, 2 periods changed\n"
         ),
         "{out}"
     );

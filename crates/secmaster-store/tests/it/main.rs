@@ -4,3 +4,4 @@
 mod examples;
 mod store;
 mod tidy;
+mod writers;
