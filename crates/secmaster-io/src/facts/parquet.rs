@@ -1,0 +1,66 @@
+//! Fact files in Parquet: the four fact columns, `value` as text or one primitive type.
+
+use std::path::Path;
+
+use secmaster_core::{Fact, Value};
+
+use super::{Collector, DateFormat, FACT_COLUMNS, Raw, ReadOptions};
+use crate::{Error, Location, Result};
+
+/// Reads facts from a Parquet file with the columns `security_id` (an integer type),
+/// `attribute` (text), `value` (text, typed as CSV values are, or any single primitive
+/// type) and `effective_date` (a date, or ISO text).
+pub fn read_parquet(path: impl AsRef<Path>, options: &ReadOptions) -> Result<Vec<Fact>> {
+    let path = path.as_ref();
+    let mut collector = Collector::new(options);
+    let mut dates: Option<DateFormat> = None;
+    let mut row_number = 0u64;
+    crate::columnar::read_columns(path, &FACT_COLUMNS, |cells| {
+        row_number += 1;
+        let location = Location::Row(row_number);
+        let invalid = |column: &str, expected: String, found: &Value| {
+            Error::invalid_value(path, location, column, expected, found)
+        };
+        let Value::Int(id) = cells[0] else {
+            return Err(invalid(
+                "security_id",
+                "an integer security id".to_string(),
+                &cells[0],
+            ));
+        };
+        let attribute = match &cells[1] {
+            Value::Str(s) if !s.is_empty() => s.clone(),
+            other => return Err(invalid("attribute", "an attribute name".to_string(), other)),
+        };
+        let date = match &cells[3] {
+            Value::Date(d) => *d,
+            Value::Str(s) => {
+                if dates.is_none() {
+                    dates = DateFormat::pick(options, s);
+                }
+                dates.as_ref().and_then(|d| d.parse(s)).ok_or_else(|| {
+                    invalid(
+                        "effective_date",
+                        DateFormat::expected(dates.as_ref()),
+                        &cells[3],
+                    )
+                })?
+            }
+            other => {
+                return Err(invalid(
+                    "effective_date",
+                    DateFormat::expected(Some(&DateFormat::Iso)),
+                    other,
+                ));
+            }
+        };
+        let raw = match &cells[2] {
+            Value::Str(s) if s.is_empty() => Raw::Typed(Value::Null),
+            Value::Str(s) => Raw::Text(Box::from(&**s)),
+            other => Raw::Typed(other.clone()),
+        };
+        collector.push(id, &attribute, raw, date);
+        Ok(())
+    })?;
+    Ok(collector.finish())
+}
