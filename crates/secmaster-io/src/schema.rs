@@ -39,6 +39,33 @@ struct Document {
     key_columns: usize,
     priority: Option<Vec<String>>,
     columns: Vec<ColumnDocument>,
+    /// In a CSV's sidecar: the CSV it describes, so a CSV and a sidecar written apart (a
+    /// crash between their renames) are told apart from a pair written together.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    data: Option<DataDigest>,
+}
+
+/// The length and XXH3-64 (hex, as `xxhsum -H3` prints it) of the data file a schema
+/// describes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub(crate) struct DataDigest {
+    pub(crate) bytes: u64,
+    #[serde(with = "hex")]
+    pub(crate) xxh3: u64,
+}
+
+/// A `u64` as 16 hex digits in JSON.
+mod hex {
+    use serde::{Deserialize, Deserializer, Serializer, de::Error};
+
+    pub(super) fn serialize<S: Serializer>(x: &u64, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&format!("{x:016x}"))
+    }
+
+    pub(super) fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<u64, D::Error> {
+        let text = String::deserialize(d)?;
+        u64::from_str_radix(&text, 16).map_err(D::Error::custom)
+    }
 }
 
 #[derive(Serialize, Deserialize)]
@@ -116,7 +143,13 @@ impl TableSchema {
 
     /// The JSON form described on [`TableSchema`].
     pub fn to_json(&self) -> String {
+        self.to_json_with(None)
+    }
+
+    /// The JSON form, naming the data file it describes (a CSV's sidecar).
+    pub(crate) fn to_json_with(&self, data: Option<DataDigest>) -> String {
         let doc = Document {
+            data,
             format: FORMAT.to_string(),
             version: 1,
             key_columns: self.key_columns,
@@ -138,6 +171,14 @@ impl TableSchema {
 
     /// Parses the JSON form; `path` names the file it came from in errors.
     pub fn from_json(text: &str, path: &Path) -> Result<TableSchema> {
+        Ok(Self::from_json_with(text, path)?.0)
+    }
+
+    /// Parses the JSON form, with the data file it describes if it names one.
+    pub(crate) fn from_json_with(
+        text: &str,
+        path: &Path,
+    ) -> Result<(TableSchema, Option<DataDigest>)> {
         let invalid = |reason: String| Error::InvalidSchema {
             path: path.to_path_buf(),
             reason,
@@ -170,11 +211,12 @@ impl TableSchema {
                 columns.len()
             )));
         }
-        Ok(TableSchema::new(
+        let schema = TableSchema::new(
             columns,
             doc.key_columns,
             doc.priority.map(|p| p.into_iter().map(Arc::from).collect()),
-        ))
+        );
+        Ok((schema, doc.data))
     }
 
     /// Checks that a file's own column names and order agree with this schema.

@@ -8,6 +8,13 @@
 //! date, bool that fits every value, else str; a column with no value has no type), and a
 //! table whose first columns are a master's keys has 3 key columns.
 //!
+//! The sidecar also names the CSV it was written with, by length and XXH3-64 (`"data":
+//! {"bytes": …, "xxh3": "…"}`). The two files are renamed into place one after the other,
+//! so a crash between the renames could leave a CSV beside another write's sidecar; a
+//! reader checks the pair and refuses such a one with a clear error rather than read a CSV
+//! with a schema that is not its own. A CSV edited by hand is refused the same way; remove
+//! its sidecar to read it typed by its values. Sidecars without `data` are read as before.
+//!
 //! The cells:
 //! - null is an empty field; an empty string is `""`, so the two stay apart (Polars reads
 //!   them so by default, DuckDB with `read_csv(..., allow_quoted_nulls = false)`);
@@ -31,9 +38,10 @@
 use std::path::{Path, PathBuf};
 
 use crate::csv::records::RecordError;
-use crate::schema::TableSchema;
+use crate::schema::{DataDigest, TableSchema};
 use crate::{Error, Location, Result};
 
+mod digest;
 pub(crate) mod facts;
 pub(crate) mod records;
 mod table;
@@ -52,9 +60,15 @@ pub fn schema_path(path: impl AsRef<Path>) -> PathBuf {
 }
 /// Reads the schema sidecar of the table CSV at `path`, if there is one.
 pub fn read_schema(path: impl AsRef<Path>) -> Result<Option<TableSchema>> {
+    Ok(read_sidecar(path.as_ref())?.map(|(schema, _)| schema))
+}
+
+/// Reads the sidecar of the table CSV at `path`, with the digest of the CSV it was written
+/// with (sidecars written before digests have none).
+pub(crate) fn read_sidecar(path: &Path) -> Result<Option<(TableSchema, Option<DataDigest>)>> {
     let sidecar = schema_path(path);
     match std::fs::read_to_string(&sidecar) {
-        Ok(text) => TableSchema::from_json(&text, &sidecar).map(Some),
+        Ok(text) => TableSchema::from_json_with(&text, &sidecar).map(Some),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
         Err(source) => Err(Error::Read {
             path: sidecar,
@@ -62,6 +76,7 @@ pub fn read_schema(path: impl AsRef<Path>) -> Result<Option<TableSchema>> {
         }),
     }
 }
+
 pub(crate) fn record_error(path: &Path) -> impl Fn(RecordError) -> Error + '_ {
     move |e| match e {
         RecordError::Io(source) => Error::Read {

@@ -5,7 +5,8 @@ use std::path::Path;
 
 use secmaster_core::{Column, FromRows, SecurityMaster, Table, Value, ValueType};
 
-use super::{read_schema, record_error, schema_path};
+use super::digest::{Hashing, check_length, mismatch};
+use super::{read_sidecar, record_error, schema_path};
 use crate::arrow::Target;
 use crate::csv::records::{Field, Records, push_field};
 use crate::infer::{Fits, expected};
@@ -85,18 +86,26 @@ fn write_with_schema(
         path: path.to_path_buf(),
         source,
     };
-    // Both files are complete before either replaces anything; the table goes last, so a
-    // reader never sees a new table with an old schema.
+    // Both files are complete before either replaces anything, and the sidecar names the
+    // CSV it was written with: a crash between the two renames leaves a pair that readers
+    // refuse with a clear error, never a CSV read with another's schema. The sidecar goes
+    // first, so a sidecar from before digests never sits beside a new CSV.
+    let mut digest = None;
+    let table_file = atomic::stage(path, |w| {
+        let mut hashing = Hashing::new(w);
+        body(&mut hashing).map_err(io)?;
+        digest = Some(hashing.digest());
+        Ok(())
+    })?;
     let sidecar = schema_path(path);
     let schema_file = atomic::stage(&sidecar, |w| {
-        w.write_all(schema.to_json().as_bytes())
+        w.write_all(schema.to_json_with(digest).as_bytes())
             .and_then(|()| w.write_all(b"\n"))
             .map_err(|source| Error::Write {
                 path: sidecar.clone(),
                 source,
             })
     })?;
-    let table_file = atomic::stage(path, |w| body(w).map_err(io))?;
     schema_file.commit()?;
     table_file.commit()
 }
@@ -118,9 +127,36 @@ pub fn write_master(path: impl AsRef<Path>, master: &SecurityMaster) -> Result<(
 }
 
 fn read_with_schema(path: &Path) -> Result<(Table, TableSchema)> {
-    let schema = read_schema(path)?;
+    match read_checked(path, Target::Table)? {
+        Read::Table(table, schema) => Ok((table, schema)),
+        Read::Master(_) => unreachable!("read as a table"),
+    }
+}
+
+/// Reads the table CSV at `path` with its sidecar, checking that the sidecar was written
+/// with this CSV when it names one: the length before parsing, the digest after (and
+/// after an error, which a CSV from another write explains better).
+fn read_checked(path: &Path, target: Target) -> Result<Read> {
+    let (schema, digest) = match read_sidecar(path)? {
+        Some((schema, digest)) => (Some(schema), digest),
+        None => (None, None),
+    };
     let file = atomic::open(path)?;
-    from_reader(BufReader::new(file), schema, path)
+    if let Some(expected) = &digest {
+        check_length(path, &file, expected)?;
+    }
+    let mut reader = BufReader::new(Hashing::new(file));
+    let read = read_csv(&mut reader, schema, path, target);
+    if let Some(expected) = digest {
+        if read.is_err() {
+            // Hash the rest, so a parse error in a CSV from another write says so.
+            let _ = std::io::copy(&mut reader, &mut std::io::sink());
+        }
+        if reader.get_ref().digest() != expected {
+            return Err(mismatch(path));
+        }
+    }
+    read
 }
 
 /// Reads a table from a CSV file, typed by its sidecar when there is one (see the
@@ -133,9 +169,7 @@ pub fn read(path: impl AsRef<Path>) -> Result<Table> {
 /// the sidecar (the default one if absent).
 pub fn read_master(path: impl AsRef<Path>) -> Result<SecurityMaster> {
     let path = path.as_ref();
-    let schema = read_schema(path)?;
-    let file = BufReader::new(atomic::open(path)?);
-    match read_csv(file, schema, path, Target::Master)? {
+    match read_checked(path, Target::Master)? {
         Read::Master(master) => Ok(master),
         Read::Table(table, schema) => to_master(&table, schema.options(), path),
     }

@@ -182,12 +182,24 @@ fn a_fact_file_is_not_a_master() {
     );
 }
 
+/// Rewrites the sidecar of `path` as one written before sidecars named their CSV's
+/// digest, so a hand edit of the CSV reaches the checks of its header and cells (with the
+/// digest, any edit is refused first: `files::a_csv_and_a_sidecar_written_apart_...`).
+fn forget_digest(path: &std::path::Path) {
+    let sidecar = csv::schema_path(path);
+    let text = std::fs::read_to_string(&sidecar).unwrap();
+    let start = text.find(",\"data\":").unwrap();
+    let end = start + text[start..].find('}').unwrap() + 1;
+    std::fs::write(&sidecar, format!("{}{}", &text[..start], &text[end..])).unwrap();
+}
+
 #[test]
 fn csv_sidecar_must_match() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("m.csv");
     let master = SecurityMaster::build(sample::trail()).unwrap();
     csv::write_master(&path, &master).unwrap();
+    forget_digest(&path);
     let text = std::fs::read_to_string(&path)
         .unwrap()
         .replacen("ticker", "symbol", 1);
@@ -199,6 +211,7 @@ fn csv_sidecar_must_match() {
     );
     // A value that does not fit the sidecar's type names line and column.
     csv::write_master(&path, &master).unwrap();
+    forget_digest(&path);
     let text = std::fs::read_to_string(&path)
         .unwrap()
         .replacen(",400", ",4x0", 1);

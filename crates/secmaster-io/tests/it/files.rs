@@ -144,3 +144,54 @@ fn a_custom_priority_survives_every_format() {
         assert_eq!(back, expected, "{ext}");
     }
 }
+
+#[test]
+fn a_csv_and_a_sidecar_written_apart_are_refused_not_misread() {
+    use secmaster_io::csv;
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("m.csv");
+    let sidecar = csv::schema_path(&path);
+    let old = SecurityMaster::build(sample::trail()).unwrap();
+    let new = sample_master(); // one more column, new_key
+    csv::write_master(&path, &old).unwrap();
+    let (old_csv, old_schema) = (
+        std::fs::read(&path).unwrap(),
+        std::fs::read(&sidecar).unwrap(),
+    );
+    csv::write_master(&path, &new).unwrap();
+    let (new_csv, new_schema) = (
+        std::fs::read(&path).unwrap(),
+        std::fs::read(&sidecar).unwrap(),
+    );
+    assert_eq!(csv::read_master(&path).unwrap(), new);
+
+    // A crash between the two renames: each half of the pair from another write.
+    let expected = format!(
+        "`{}`: invalid schema: it describes another version of `{}` (the length or XXH3 \
+         differs): the two were not written together; write them again, or remove the \
+         sidecar to read the CSV typed by its values",
+        sidecar.display(),
+        path.display()
+    );
+    for (csv_bytes, schema_bytes) in [(&old_csv, &new_schema), (&new_csv, &old_schema)] {
+        std::fs::write(&path, csv_bytes).unwrap();
+        std::fs::write(&sidecar, schema_bytes).unwrap();
+        assert_eq!(csv::read_master(&path).unwrap_err().to_string(), expected);
+        assert_eq!(csv::read(&path).unwrap_err().to_string(), expected);
+    }
+    // The same length, other bytes: found by the digest.
+    std::fs::write(&sidecar, &new_schema).unwrap();
+    let mut edited = new_csv.clone();
+    let at = edited.iter().rposition(|&b| b == b'4').unwrap();
+    edited[at] = b'5';
+    std::fs::write(&path, &edited).unwrap();
+    assert_eq!(csv::read(&path).unwrap_err().to_string(), expected);
+
+    // A sidecar from before digests still reads its CSV.
+    std::fs::write(&path, &new_csv).unwrap();
+    let text = String::from_utf8(new_schema.clone()).unwrap();
+    let start = text.find(",\"data\":").expect("the sidecar names its CSV");
+    let end = start + text[start..].find('}').unwrap() + 1;
+    std::fs::write(&sidecar, format!("{}{}", &text[..start], &text[end..])).unwrap();
+    assert_eq!(csv::read_master(&path).unwrap(), new);
+}
