@@ -1,6 +1,6 @@
 //! `secmaster convert` and reading table files where FACTS are expected.
 
-use crate::{SAMPLE_MASTER, data, files, path, secmaster, temp};
+use crate::{SAMPLE_MASTER, data, files, path, secmaster, secmaster_in, temp};
 
 #[test]
 fn converts_through_every_format_and_back_losslessly() {
@@ -188,5 +188,23 @@ fn outputs_get_the_mode_a_plain_create_gives_and_keep_their_own() {
     for (name, args) in &runs {
         run(name, args);
         assert_eq!(mode(&path(&dir, name)), 0o640, "overwritten {name}");
+    }
+}
+
+#[test]
+fn header_less_fact_and_positions_files_are_not_tables() {
+    let dir = temp();
+    std::fs::write(dir.path().join("held.csv"), "\"1\", 100, \"02/01/24\"\n").unwrap();
+    for input in [data("prototype_trail.csv"), path(&dir, "held.csv")] {
+        let err = secmaster_in(dir.path(), &["convert", &input, "out.parquet"]).fails(1);
+        assert!(
+            err.ends_with(
+                "line 1: a table needs a header row, and this line is a record (it starts \
+                 with an integer): a fact or positions file in the prototype's layout is \
+                 read by `build` or `positions`, not as a table"
+            ),
+            "{err}"
+        );
+        assert!(!dir.path().join("out.parquet").exists());
     }
 }

@@ -214,8 +214,25 @@ fn read_csv(
     };
     let names: Vec<String> = fields.iter().map(|f| f.text.clone()).collect();
     let names: Vec<&str> = names.iter().map(String::as_str).collect();
-    if let Some(schema) = &schema {
-        schema.check_names(&names, name)?;
+    match &schema {
+        Some(schema) => schema.check_names(&names, name)?,
+        // A first "column name" that is an integer is a record: a fact or positions file
+        // in the prototype's header-less layout, which read as a table would lose its
+        // first record to the header and come back as something no reader takes.
+        None if names
+            .first()
+            .is_some_and(|n| n.trim().parse::<i64>().is_ok()) =>
+        {
+            return Err(Error::Malformed {
+                path: name.to_path_buf(),
+                location: Location::Line(1),
+                reason: "a table needs a header row, and this line is a record (it starts \
+                         with an integer): a fact or positions file in the prototype's \
+                         layout is read by `build` or `positions`, not as a table"
+                    .to_string(),
+            });
+        }
+        None => {}
     }
     let width = names.len();
     let ragged = |line: u64, found: usize| Error::RaggedRow {
