@@ -17,7 +17,7 @@ pub(crate) fn write_table(w: &mut dyn Write, table: &Table, display: &Display) -
     let names: Vec<String> = table
         .columns()
         .iter()
-        .map(|c| c.name().to_string())
+        .map(|c| printable(c.name().to_string()))
         .collect();
     let cells: Vec<Vec<String>> = table
         .rows()
@@ -52,12 +52,31 @@ fn width(s: &str) -> usize {
     s.chars().count()
 }
 
-/// One cell's text: dates in the chosen pattern, long text elided.
+/// `text` with its control characters escaped (`\u{1b}`, `\n`, `\t`): a value is data, and
+/// an escape sequence in it must not move the cursor or recolour the terminal, nor a line
+/// break tear the table.
+fn printable(text: String) -> String {
+    if !text.chars().any(char::is_control) {
+        return text;
+    }
+    text.chars()
+        .map(|c| {
+            if c.is_control() {
+                c.escape_default().to_string()
+            } else {
+                c.to_string()
+            }
+        })
+        .collect()
+}
+
+/// One cell's text: dates in the chosen pattern, control characters escaped, long text
+/// elided.
 fn cell(value: &Value, display: &Display) -> String {
-    let text = match (value, &display.date_format) {
+    let text = printable(match (value, &display.date_format) {
         (Value::Date(d), Some(pattern)) => d.format(pattern).to_string(),
         _ => value.to_string(),
-    };
+    });
     let max = display.max_cell;
     if max > 0 && width(&text) > max {
         let mut short: String = text.chars().take(max.saturating_sub(1)).collect();
@@ -180,6 +199,30 @@ mod tests {
             let names: Vec<&str> = table.columns().iter().map(|c| c.name()).collect();
             assert_eq!(seen, names, "width {width}:\n{text}");
         }
+    }
+
+    #[test]
+    fn control_characters_are_shown_escaped_not_sent_to_the_terminal() {
+        use secmaster_core::{Column, Table, ValueType};
+        let table = Table::new(
+            vec![
+                Column::new("id", Some(ValueType::Int)),
+                Column::new("na\u{1b}me", Some(ValueType::Str)),
+            ],
+            1,
+            vec![vec![
+                Value::Int(1),
+                Value::from("\u{1b}[31mred\u{1b}[0m\nnext\tcol"),
+            ]],
+        )
+        .unwrap();
+        let mut out = Vec::new();
+        write_table(&mut out, &table, &display(None, 0, None)).unwrap();
+        let text = String::from_utf8(out).unwrap();
+        assert_eq!(
+            text,
+            "id  na\\u{1b}me\n1   \\u{1b}[31mred\\u{1b}[0m\\nnext\\tcol\n"
+        );
     }
 
     #[test]
