@@ -398,9 +398,18 @@ pub(crate) fn header_indices(
     wanted
         .iter()
         .map(|w| {
+            let named = |f: &&Field| f.text.trim().eq_ignore_ascii_case(w);
+            // Two columns of one name: which one holds the data is anybody's guess.
+            if fields.iter().filter(named).count() > 1 {
+                return Err(Error::Malformed {
+                    path: path.to_path_buf(),
+                    location: Location::Line(line),
+                    reason: format!("the header names the column `{w}` more than once"),
+                });
+            }
             fields
                 .iter()
-                .position(|f| f.text.trim().eq_ignore_ascii_case(w))
+                .position(|f| named(&f))
                 .ok_or_else(|| Error::MissingColumn {
                     path: path.to_path_buf(),
                     location: Some(Location::Line(line)),

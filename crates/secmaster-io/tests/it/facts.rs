@@ -214,3 +214,34 @@ fn two_digit_years_pivot_as_the_prototype_did() {
         .collect();
     assert_eq!(dates, ["1969-01-01", "2068-01-01"]);
 }
+
+#[test]
+fn a_header_naming_a_column_twice_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let trail = dir.path().join("twice.csv");
+    std::fs::write(
+        &trail,
+        "security_id,attribute,value,effective_date,Value\n1,ticker,A,2024-01-01,B\n",
+    )
+    .unwrap();
+    let err = facts::read(&trail, &ReadOptions::default()).unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        format!(
+            "`{}`, line 1: the header names the column `value` more than once",
+            trail.display()
+        )
+    );
+    let held = dir.path().join("held.csv");
+    std::fs::write(
+        &held,
+        "security_id,quantity,date,date\n1,5,2024-01-01,2024-02-01\n",
+    )
+    .unwrap();
+    let err = positions::read(&held, &ReadOptions::default()).unwrap_err();
+    assert!(
+        err.to_string()
+            .ends_with("the header names the column `date` more than once"),
+        "{err}"
+    );
+}
