@@ -169,6 +169,11 @@ fn psql() -> Option<Vec<String>> {
     }
 }
 
+/// The tests share one scratch database, and PostgreSQL's `CREATE TABLE IF NOT EXISTS`
+/// races with itself (two sessions creating `secmaster_schema` at once: one fails on a
+/// duplicate type name), so they take turns.
+static ONE_AT_A_TIME: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
 fn run_psql(cmd: &[String], args: &[&str], stdin: &str) -> Vec<u8> {
     use std::io::Write;
     let mut child = Command::new(&cmd[0])
@@ -206,6 +211,7 @@ proptest! {
         let Some(cmd) = psql() else {
             return Ok(());
         };
+        let _turn = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
         let table = master.table();
         run_psql(&cmd, &[], &sql::statements(&table, "sm", Dialect::Postgres).unwrap());
         let select: Vec<String> = table
@@ -290,6 +296,7 @@ fn far_dates_load_into_postgres_and_nul_is_refused() {
     let Some(cmd) = psql() else {
         return;
     };
+    let _turn = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
     run_psql(
         &cmd,
         &[],
