@@ -162,3 +162,35 @@ fn a_pipe_as_output_is_written_in_place_not_replaced() {
         format!("error: {fifo} is not a regular file; --format arrow needs one")
     );
 }
+
+#[test]
+fn an_attribute_named_like_a_key_column_is_refused_before_anything_is_written() {
+    let dir = temp();
+    secmaster_in(dir.path(), &["init", "s"]).ok();
+    secmaster_in(dir.path(), &["ingest", "s", &data("prototype_trail.csv")]).ok();
+    let before: Vec<_> = std::fs::read_dir(dir.path().join("s/log"))
+        .unwrap()
+        .collect();
+    std::fs::write(
+        dir.path().join("k.csv"),
+        "security_id,attribute,value,effective_date\n1,security_id,99,2024-01-01\n",
+    )
+    .unwrap();
+    let err = secmaster_in(dir.path(), &["ingest", "s", "k.csv"]).fails(1);
+    assert!(
+        err.ends_with(
+            "`k.csv`, line 2: column `attribute`: expected an attribute name, not a key \
+             column's, found `security_id`"
+        ),
+        "{err}"
+    );
+    let after: Vec<_> = std::fs::read_dir(dir.path().join("s/log"))
+        .unwrap()
+        .collect();
+    assert_eq!(before.len(), after.len());
+    secmaster_in(dir.path(), &["verify", "s"]).ok();
+    secmaster_in(dir.path(), &["build", "s", "-o", "m.parquet"]).ok();
+    let err = secmaster_in(dir.path(), &["build", "k.csv", "-o", "x.parquet"]).fails(1);
+    assert!(err.contains("line 2"), "{err}");
+    assert!(!dir.path().join("x.parquet").exists());
+}

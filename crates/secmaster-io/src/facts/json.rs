@@ -93,10 +93,21 @@ pub fn read_json_lines(
             )
         })?;
         let attr_value = field("attribute")?;
-        let attribute = attr_value
-            .as_str()
-            .filter(|s| !s.is_empty())
-            .ok_or_else(|| invalid("attribute", "an attribute name".to_string(), attr_value))?;
+        let attribute = match attr_value.as_str() {
+            Some(name) => match super::not_an_attribute(name) {
+                None => name,
+                Some(expected) => {
+                    return Err(invalid("attribute", expected.to_string(), attr_value));
+                }
+            },
+            None => {
+                return Err(invalid(
+                    "attribute",
+                    "an attribute name".to_string(),
+                    attr_value,
+                ));
+            }
+        };
         let date_value = field("effective_date")?;
         let date_text = date_value.as_str().unwrap_or("");
         if dates.is_none() {

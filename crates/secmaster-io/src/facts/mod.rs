@@ -389,6 +389,20 @@ impl<'o> Collector<'o> {
 pub(crate) const FACT_COLUMNS: [&str; 4] = ["security_id", "attribute", "value", "effective_date"];
 
 /// Finds `wanted` in a header, naming the first one missing.
+/// Why `name` cannot be an attribute (what the `attribute` column expects), or `None` when
+/// it can: rule 1 wants a name, and not a key column's, which would give the table two
+/// columns of that name. The core refuses both too; a reader refuses them first, naming
+/// the line.
+pub(crate) fn not_an_attribute(name: &str) -> Option<&'static str> {
+    if name.is_empty() {
+        Some("an attribute name")
+    } else if secmaster_core::KEY_COLUMNS.contains(&name) {
+        Some("an attribute name, not a key column's")
+    } else {
+        None
+    }
+}
+
 pub(crate) fn header_indices(
     fields: &[Field],
     wanted: &[&str],
@@ -499,8 +513,8 @@ pub(crate) fn read_csv_by_records(
             )
         })?;
         let attribute = f[1].text.as_str();
-        if attribute.is_empty() {
-            return Err(invalid("attribute", "an attribute name".to_string(), ""));
+        if let Some(expected) = not_an_attribute(attribute) {
+            return Err(invalid("attribute", expected.to_string(), attribute));
         }
         let date_text = f[3].text.as_str();
         if dates.is_none() {

@@ -29,7 +29,12 @@ pub fn read_parquet(path: impl AsRef<Path>, options: &ReadOptions) -> Result<Vec
             ));
         };
         let attribute = match &cells[1] {
-            Value::Str(s) if !s.is_empty() => s.clone(),
+            Value::Str(s) => match super::not_an_attribute(s) {
+                None => s.clone(),
+                Some(expected) => {
+                    return Err(invalid("attribute", expected.to_string(), &cells[1]));
+                }
+            },
             other => return Err(invalid("attribute", "an attribute name".to_string(), other)),
         };
         let date = match &cells[3] {

@@ -245,3 +245,60 @@ fn a_header_naming_a_column_twice_is_refused() {
         "{err}"
     );
 }
+
+#[test]
+fn a_key_column_named_as_an_attribute_is_refused_with_its_line() {
+    // Rule 1: such a fact would give the table two columns of that name.
+    let dir = tempfile::tempdir().unwrap();
+    let expected = |path: &std::path::Path, location: &str, found: &str| {
+        format!(
+            "`{}`, {location}: column `attribute`: expected an attribute name, not a key \
+             column's, found `{found}`",
+            path.display()
+        )
+    };
+    for key in ["security_id", "effective_start_date", "effective_end_date"] {
+        let csv = dir.path().join("k.csv");
+        std::fs::write(
+            &csv,
+            format!("security_id,attribute,value,effective_date\n1,ticker,A,2024-01-01\n1,{key},9,2024-01-02\n"),
+        )
+        .unwrap();
+        let err = facts::read(&csv, &ReadOptions::default()).unwrap_err();
+        assert_eq!(err.to_string(), expected(&csv, "line 3", key));
+        let text = std::fs::read(&csv).unwrap();
+        let err = facts::read_csv(&text[..], &csv, &ReadOptions::default()).unwrap_err();
+        assert_eq!(err.to_string(), expected(&csv, "line 3", key));
+
+        let jsonl = dir.path().join("k.jsonl");
+        std::fs::write(
+            &jsonl,
+            format!("{{\"security_id\":1,\"attribute\":\"{key}\",\"value\":9,\"effective_date\":\"2024-01-02\"}}\n"),
+        )
+        .unwrap();
+        let err = facts::read(&jsonl, &ReadOptions::default()).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            expected(&jsonl, "line 1", &format!("\"{key}\""))
+        );
+
+        let parquet = dir.path().join("k.parquet");
+        write_parquet(
+            &parquet,
+            &batch(vec![
+                (
+                    "security_id",
+                    Arc::new(Int64Array::from(vec![1])) as ArrayRef,
+                ),
+                ("attribute", Arc::new(StringArray::from(vec![key]))),
+                ("value", Arc::new(StringArray::from(vec!["9"]))),
+                (
+                    "effective_date",
+                    Arc::new(StringArray::from(vec!["2024-01-02"])),
+                ),
+            ]),
+        );
+        let err = facts::read(&parquet, &ReadOptions::default()).unwrap_err();
+        assert_eq!(err.to_string(), expected(&parquet, "row 1", key));
+    }
+}

@@ -146,8 +146,8 @@ impl Context<'_> {
             )
         })?;
         let attribute = f(1);
-        if attribute.is_empty() {
-            return Err(self.invalid(line, "attribute", "an attribute name".to_string(), ""));
+        if let Some(expected) = crate::facts::not_an_attribute(attribute) {
+            return Err(self.invalid(line, "attribute", expected.to_string(), attribute));
         }
         let date_text = f(3);
         if dates.is_none() {
