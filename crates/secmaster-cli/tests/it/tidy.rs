@@ -1,8 +1,9 @@
-//! The workspace's invariants that no one crate can check alone (ARCHITECTURE.md), read off
-//! every source file of every crate, `src/**`: each file says what it is; only the CLI's
-//! `main.rs` prints or exits; parallel work runs on rayon alone; rule 8 (how types mix)
-//! is decided in one place, the core's `value.rs`. Each crate's own tidy test adds its
-//! own bans (the core's: no I/O).
+//! The architecture invariants of every crate (ARCHITECTURE.md), read off the source files
+//! under each crate's `src/`, however deep (rust-analyzer's tidy test), in one place: each
+//! file says what it is; only the CLI's `main.rs` prints or exits; parallel work runs on
+//! rayon alone; rule 8 (how types mix) is decided in the core alone; and each crate's own
+//! bans (the core and the generator do no I/O, io and the store only translate and store,
+//! the generator calls no libm).
 
 use std::path::{Path, PathBuf};
 
@@ -24,29 +25,67 @@ fn sources(dir: &Path) -> Vec<PathBuf> {
     out
 }
 
-/// Each crate's `src/**` files, with their path from the workspace root and their text
-/// before the unit tests (`#[cfg(test)]`), which may do what the library may not.
-fn library_sources() -> Vec<(String, String)> {
+/// The `src/**` files of the crates whose folder name contains `krate` (every crate for
+/// `""`), each with its path from the workspace root and its whole text.
+fn crate_sources(krate: &str) -> Vec<(String, String)> {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
     let mut out = Vec::new();
-    for krate in std::fs::read_dir(root.join("crates")).unwrap() {
-        let krate = krate.unwrap().path();
-        for path in sources(&krate.join("src")) {
+    for dir in std::fs::read_dir(root.join("crates")).unwrap() {
+        let dir = dir.unwrap().path();
+        if !dir.file_name().unwrap().to_string_lossy().contains(krate) {
+            continue;
+        }
+        for path in sources(&dir.join("src")) {
             let text = std::fs::read_to_string(&path).unwrap();
-            let code = match text.find("#[cfg(test)]") {
-                Some(at) => text[..at].to_string(),
-                None => text,
-            };
             let name = path
                 .strip_prefix(&root)
                 .unwrap()
                 .to_string_lossy()
                 .into_owned();
-            out.push((name, code));
+            out.push((name, text));
         }
     }
-    assert!(out.len() > 40, "found only {} source files", out.len());
+    assert!(
+        out.len() > 1,
+        "found only {} source files of `{krate}`",
+        out.len()
+    );
     out
+}
+
+/// Each crate's `src/**` files, with only their text before the unit tests
+/// (`#[cfg(test)]`), which may do what the library may not.
+fn library_sources() -> Vec<(String, String)> {
+    let out: Vec<(String, String)> = crate_sources("")
+        .into_iter()
+        .map(|(name, text)| {
+            let code = match text.find("#[cfg(test)]") {
+                Some(at) => text[..at].to_string(),
+                None => text,
+            };
+            (name, code)
+        })
+        .collect();
+    assert!(out.len() > 40, "found only {} source files", out.len());
+    // The walk went into the folders.
+    assert!(out.iter().any(|(n, _)| n.ends_with("master/mod.rs")));
+    out
+}
+
+/// Asserts that no file of `files` mentions any of `words` anywhere, comments included,
+/// saying `why` otherwise.
+#[track_caller]
+fn assert_none(files: &[(String, String)], words: &[&str], why: &str) {
+    let found: Vec<String> = files
+        .iter()
+        .flat_map(|(name, text)| {
+            words
+                .iter()
+                .filter(|w| text.contains(*w))
+                .map(move |w| format!("{name} mentions `{w}`"))
+        })
+        .collect();
+    assert!(found.is_empty(), "{why}: {found:#?}");
 }
 
 /// The places where a file breaks a ban: one line per file and word of `words` it uses,
@@ -126,4 +165,147 @@ fn rule8_is_decided_in_the_core_alone() {
     ];
     let found = uses(&library_sources(), &pairs, &["secmaster-core/src/"]);
     assert!(found.is_empty(), "{found:#?}");
+}
+
+#[test]
+fn core_does_no_io_starts_no_threads_and_knows_no_formats_or_cli() {
+    // Parallel work runs on rayon's pool, which the caller controls; never on threads of
+    // the core's own.
+    let forbidden = [
+        "std::fs",
+        "std::io",
+        "std::net",
+        "std::process",
+        "std::thread",
+        "arrow",
+        "parquet",
+        "clap",
+        "println!",
+        "eprintln!",
+        "print!",
+        "eprint!",
+        "dbg!",
+    ];
+    assert_none(
+        &crate_sources("secmaster-core"),
+        &forbidden,
+        "secmaster-core is pure (no I/O, no threads of its own, no formats, no CLI)",
+    );
+}
+
+#[test]
+fn the_generator_does_no_io_and_starts_no_threads() {
+    let forbidden = [
+        "std::fs",
+        "std::io",
+        "std::net",
+        "std::process",
+        "std::thread",
+        "println!",
+        "eprintln!",
+        "print!",
+        "eprint!",
+        "dbg!",
+    ];
+    assert_none(
+        &crate_sources("secmaster-generate"),
+        &forbidden,
+        "secmaster-generate only makes values",
+    );
+}
+
+#[test]
+fn generated_values_use_no_libm() {
+    // The tests at the bottom of a file may compare with libm; the code above them may not.
+    let libm = [
+        ".exp(",
+        ".exp2(",
+        ".exp_m1(",
+        ".ln(",
+        ".ln_1p(",
+        ".log(",
+        ".log2(",
+        ".log10(",
+        ".powf(",
+        ".powi(",
+        ".sqrt(",
+        ".cbrt(",
+        ".hypot(",
+        ".sin(",
+        ".cos(",
+        ".tan(",
+        ".sin_cos(",
+        ".asin(",
+        ".acos(",
+        ".atan(",
+        ".atan2(",
+        ".sinh(",
+        ".cosh(",
+        ".tanh(",
+        ".mul_add(",
+    ];
+    let code: Vec<(String, String)> = crate_sources("secmaster-generate")
+        .into_iter()
+        .map(|(name, text)| (name, text.split("#[cfg(test)]").next().unwrap().to_string()))
+        .collect();
+    assert_none(
+        &code,
+        &libm,
+        "libm's last bits differ between platforms, so a trail would too; use integer \
+         arithmetic or + - * /",
+    );
+}
+
+#[test]
+fn io_translates_and_never_prints_or_parses_arguments() {
+    let forbidden = [
+        "println!",
+        "print!(",
+        "eprint",
+        "dbg!",
+        "clap",
+        "anyhow",
+        "std::process",
+    ];
+    assert_none(
+        &crate_sources("secmaster-io"),
+        &forbidden,
+        "io only translates",
+    );
+}
+
+#[test]
+fn the_store_never_prints_or_parses_arguments() {
+    let forbidden = ["println!", "print!(", "eprint", "dbg!", "clap", "anyhow"];
+    assert_none(
+        &crate_sources("secmaster-store"),
+        &forbidden,
+        "the store reports through its return values",
+    );
+}
+
+/// The crash hook is the one place the store may abort the process, and it is built only
+/// with the `fault-injection` feature (`cargo build --release` leaves it out).
+#[test]
+fn only_the_feature_gated_crash_hook_aborts() {
+    let gated = "#[cfg(feature = \"fault-injection\")]\nmod hook {";
+    let checked: Vec<(String, String)> = crate_sources("secmaster-store")
+        .into_iter()
+        .map(|(path, text)| {
+            let checked = match text.find(gated) {
+                Some(at) if path.ends_with("fault.rs") => {
+                    let hook = &text[at..];
+                    let end = hook.find("\n}\n").expect("the hook module ends");
+                    format!("{}{}", &text[..at], &hook[end..])
+                }
+                _ => text,
+            };
+            (path, checked)
+        })
+        .collect();
+    assert_none(
+        &checked,
+        &["std::process", "abort("],
+        "only the feature-gated crash hook may end the process",
+    );
 }

@@ -3,7 +3,6 @@
 
 mod rules;
 mod seed;
-mod tidy;
 
 use chrono::NaiveDate;
 use secmaster_core::{Fact, SecurityMaster, Value};

@@ -1,5 +1,4 @@
 //! Integration tests of secmaster-generate: the shape and determinism of its trails, and the
 //! crate's architecture invariants.
 
-mod tidy;
 mod trail;

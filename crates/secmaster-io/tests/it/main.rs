@@ -5,7 +5,6 @@ mod facts;
 mod files;
 mod roundtrip;
 mod sql;
-mod tidy;
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;

@@ -3,5 +3,4 @@
 
 mod examples;
 mod store;
-mod tidy;
 mod writers;
