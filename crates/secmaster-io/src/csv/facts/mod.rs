@@ -45,7 +45,7 @@ pub(crate) fn read(input: impl Read, name: &Path, options: &ReadOptions) -> Resu
 }
 
 /// [`read`] with blocks of about `block` bytes, at most `depth` parsed at a time.
-fn read_in_blocks(
+pub(crate) fn read_in_blocks(
     input: impl Read,
     name: &Path,
     options: &ReadOptions,
@@ -57,26 +57,29 @@ fn read_in_blocks(
         source,
     };
     let mut splitter = Splitter::new(input, block);
-    let Some((lines, first)) = splitter.next_block().map_err(read_error)? else {
-        return finish(Vec::new(), &HashMap::new());
-    };
-    // The header, or the first record when it has none.
-    let mut records = SliceRecords::new(&first, lines);
+    // The header, or the first record when it has none: in the first block that holds a
+    // record (a block may hold only blank lines).
     let mut scratch = Vec::new();
     let mut spans = Vec::new();
-    let Some((first_line, source)) = records
-        .next_record(&mut scratch, &mut spans)
-        .map_err(record_error(name))?
-    else {
-        return finish(Vec::new(), &HashMap::new());
+    let (lines, first, first_line, fields) = loop {
+        let Some((lines, first)) = splitter.next_block().map_err(read_error)? else {
+            return finish(Vec::new(), &HashMap::new());
+        };
+        let mut records = SliceRecords::new(&first, lines);
+        if let Some((first_line, source)) = records
+            .next_record(&mut scratch, &mut spans)
+            .map_err(record_error(name))?
+        {
+            let fields: Vec<Field> = spans
+                .iter()
+                .map(|&s| Field {
+                    text: records.text(&scratch, source)[s.start..s.end].to_string(),
+                    quoted: s.quoted,
+                })
+                .collect();
+            break (lines, first, first_line, fields);
+        }
     };
-    let fields: Vec<Field> = spans
-        .iter()
-        .map(|&s| Field {
-            text: records.text(&scratch, source)[s.start..s.end].to_string(),
-            quoted: s.quoted,
-        })
-        .collect();
     let headerless = fields
         .first()
         .is_some_and(|f| f.text.parse::<i64>().is_ok());
@@ -88,8 +91,12 @@ fn read_in_blocks(
             fields.len(),
         )
     };
-    if headerless {
-        records = SliceRecords::new(&first, lines);
+    // The records from the first block's start, past its header if it has one.
+    let mut records = SliceRecords::new(&first, lines);
+    if !headerless {
+        records
+            .next_record(&mut scratch, &mut spans)
+            .map_err(record_error(name))?;
     }
     let context = Context {
         name,
@@ -272,6 +279,30 @@ mod tests {
             }
         }
         text
+    }
+
+    /// Found by the `fact_csv` fuzz target: a first block of blank lines only ended the
+    /// read, and the rest of the file was silently dropped.
+    #[test]
+    fn a_first_block_of_blank_lines_does_not_end_the_read() {
+        let options = ReadOptions::default();
+        check("\n\n\n\n\n\n\n\n\n1,ticker,LENZ,2024-03-22\n", &options);
+        check(
+            "\r\n\n\nsecurity_id,attribute,value,effective_date\n1,t,x,2024-01-01\n",
+            &options,
+        );
+        check(
+            "\n\"2\", \"m\", 5x\" \u{a4}4,\"\n\"2\", \"m\", 5\" 4,, \"03/17/23\"",
+            &options,
+        );
+        let facts = read_in_blocks(
+            &b"\n\n\n\n\n1,t,x,2024-01-01\n"[..],
+            Path::new("f.csv"),
+            &options,
+            1,
+            1,
+        );
+        assert_eq!(facts.unwrap().count(), 1);
     }
 
     #[test]
