@@ -2,9 +2,15 @@
 
 use std::path::Path;
 
+use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::sync::Arc;
+
 use arrow_array::RecordBatch;
-use arrow_ipc::reader::FileReader;
+use arrow_buffer::Buffer;
+use arrow_ipc::convert::try_fb_to_schema;
+use arrow_ipc::reader::{FileDecoder, read_footer_length};
 use arrow_ipc::writer::FileWriter;
+use arrow_ipc::{Block, root_as_footer};
 use arrow_schema::{ArrowError, Schema};
 use secmaster_core::{SecurityMaster, Table};
 
@@ -52,13 +58,157 @@ pub fn write_master(path: impl AsRef<Path>, master: &SecurityMaster) -> Result<(
 
 /// Reads every batch of the file as `target`.
 fn read_into<'p>(path: &'p Path, target: Target) -> Result<TableReader<'p>> {
-    let file = atomic::open(path)?;
-    let ipc = FileReader::try_new(file, None).map_err(arrow_error(path))?;
-    let mut table = TableReader::of(target, &ipc.schema(), path)?;
-    for batch in ipc {
-        table.push(&batch.map_err(arrow_error(path))?)?;
+    let file = File::open(path)?;
+    let mut table = TableReader::of(target, &file.schema, path)?;
+    for batch in file.batches() {
+        table.push(&batch?)?;
     }
     Ok(table)
+}
+
+/// An IPC file in memory, its footer read.
+///
+/// arrow-ipc trusts the offsets and lengths a file declares: on a damaged file it panics
+/// (a buffer sliced past its end, a negative length unwrapped) or allocates what a block
+/// claims (apache/arrow-rs#10921), as the `table_ipc` fuzz target found. So the file is
+/// read whole, every block the footer lists is checked to lie within it before it is
+/// decoded from a slice of it (no allocation), and a panic while decoding is caught and
+/// reported as the file being damaged.
+struct File<'p> {
+    path: &'p Path,
+    data: Buffer,
+    schema: Arc<Schema>,
+    version: arrow_ipc::MetadataVersion,
+    dictionaries: Vec<Block>,
+    batches: Vec<Block>,
+}
+
+impl<'p> File<'p> {
+    fn open(path: &'p Path) -> Result<File<'p>> {
+        let data = Buffer::from(std::fs::read(path).map_err(|source| Error::Read {
+            path: path.to_path_buf(),
+            source,
+        })?);
+        let damaged = |what: &str| Error::Arrow {
+            path: path.to_path_buf(),
+            source: ArrowError::IpcError(format!(
+                "not an Arrow IPC file, or a damaged one: {what}"
+            )),
+        };
+        const MAGIC: &[u8] = b"ARROW1";
+        if data.len() < 2 * MAGIC.len() + 4 || !data.starts_with(MAGIC) || !data.ends_with(MAGIC) {
+            return Err(damaged("no ARROW1 magic at its start and end"));
+        }
+        let trailer = data.len() - 10;
+        let footer_len = read_footer_length(data[trailer..].try_into().expect("10 bytes"))
+            .map_err(arrow_error(path))?;
+        let footer_start = trailer
+            .checked_sub(footer_len)
+            .ok_or_else(|| damaged("its footer is longer than the file"))?;
+        let footer = root_as_footer(&data[footer_start..trailer])
+            .map_err(|e| damaged(&format!("its footer: {e}")))?;
+        let schema = footer
+            .schema()
+            .ok_or_else(|| damaged("its footer has no schema"))?;
+        let schema = catch_unwind(|| try_fb_to_schema(schema))
+            .map_err(|_| damaged("its schema"))?
+            .map_err(arrow_error(path))?;
+        let blocks = |list: Option<flatbuffers::Vector<'_, Block>>| -> Vec<Block> {
+            list.into_iter().flatten().copied().collect()
+        };
+        Ok(File {
+            version: footer.version(),
+            dictionaries: blocks(footer.dictionaries()),
+            batches: blocks(footer.recordBatches()),
+            schema: Arc::new(schema),
+            path,
+            data,
+        })
+    }
+
+    /// The bytes of a block, if the file holds them all.
+    fn block(&self, block: &Block) -> Result<Buffer> {
+        let start = usize::try_from(block.offset()).ok();
+        let len = usize::try_from(block.metaDataLength())
+            .ok()
+            .zip(usize::try_from(block.bodyLength()).ok())
+            .and_then(|(meta, body)| meta.checked_add(body));
+        match start.zip(len) {
+            Some((start, len))
+                if start
+                    .checked_add(len)
+                    .is_some_and(|end| end <= self.data.len()) =>
+            {
+                Ok(self.data.slice_with_length(start, len))
+            }
+            _ => Err(Error::Arrow {
+                path: self.path.to_path_buf(),
+                source: ArrowError::IpcError(format!(
+                    "a damaged Arrow IPC file: a block at offset {} of {} + {} bytes lies beyond its {} bytes",
+                    block.offset(),
+                    block.metaDataLength(),
+                    block.bodyLength(),
+                    self.data.len()
+                )),
+            }),
+        }
+    }
+
+    /// The record batches, the dictionaries read first.
+    fn batches(&self) -> impl Iterator<Item = Result<RecordBatch>> + '_ {
+        let decode = |f: &mut dyn FnMut()
+            -> std::result::Result<Option<RecordBatch>, ArrowError>| {
+            match catch_unwind(AssertUnwindSafe(f)) {
+                Ok(result) => result.map_err(arrow_error(self.path)),
+                Err(panic) => Err(Error::Arrow {
+                    path: self.path.to_path_buf(),
+                    source: ArrowError::IpcError(format!(
+                        "a damaged Arrow IPC file: {}",
+                        panic_message(panic.as_ref())
+                    )),
+                }),
+            }
+        };
+        let mut decoder = FileDecoder::new(self.schema.clone(), self.version);
+        let mut dictionaries = Some(&self.dictionaries);
+        let mut batches = self.batches.iter();
+        std::iter::from_fn(move || {
+            if let Some(dictionaries) = dictionaries.take() {
+                for block in dictionaries {
+                    let data = match self.block(block) {
+                        Ok(data) => data,
+                        Err(e) => return Some(Err(e)),
+                    };
+                    if let Err(e) =
+                        decode(&mut || decoder.read_dictionary(block, &data).map(|()| None))
+                    {
+                        return Some(Err(e));
+                    }
+                }
+            }
+            loop {
+                let block = batches.next()?;
+                let data = match self.block(block) {
+                    Ok(data) => data,
+                    Err(e) => return Some(Err(e)),
+                };
+                match decode(&mut || decoder.read_record_batch(block, &data)) {
+                    Ok(Some(batch)) => return Some(Ok(batch)),
+                    Ok(None) => {}
+                    Err(e) => return Some(Err(e)),
+                }
+            }
+        })
+    }
+}
+
+/// The text of a caught panic.
+fn panic_message(panic: &(dyn std::any::Any + Send)) -> &str {
+    panic
+        .downcast_ref::<String>()
+        .map(String::as_str)
+        .or_else(|| panic.downcast_ref::<&str>().copied())
+        .unwrap_or("the decoder panicked")
 }
 
 /// Reads a table from an Arrow IPC file.
@@ -72,9 +222,7 @@ pub fn read_master(path: impl AsRef<Path>) -> Result<SecurityMaster> {
     read_into(path.as_ref(), Target::Master)?.finish_master()
 }
 
-/// The Arrow schema of an IPC file, without reading its batches.
+/// The Arrow schema of an IPC file, without decoding its batches.
 pub fn schema(path: impl AsRef<Path>) -> Result<Schema> {
-    let path = path.as_ref();
-    let ipc = FileReader::try_new(atomic::open(path)?, None).map_err(arrow_error(path))?;
-    Ok(ipc.schema().as_ref().clone())
+    Ok(File::open(path.as_ref())?.schema.as_ref().clone())
 }

@@ -22,7 +22,7 @@ use std::sync::Arc;
 use arrow_array::builder::{
     BooleanBuilder, Date32Builder, Float64Builder, Int64Builder, StringBuilder,
 };
-use arrow_array::{ArrayRef, NullArray, RecordBatch};
+use arrow_array::{ArrayRef, NullArray, RecordBatch, RecordBatchOptions};
 use arrow_schema::{DataType, Field, Schema, SchemaRef};
 use chrono::{Datelike, NaiveDate};
 use secmaster_core::{Chunk, Chunks, Column, SecurityMaster, Table, Value, ValueType};
@@ -108,6 +108,10 @@ pub fn from_arrow_schema(schema: &Schema, path: &Path) -> Result<TableSchema> {
         path: path.to_path_buf(),
         reason,
     };
+    if schema.fields().is_empty() {
+        // Its rows would have no cells to say how many there are in Parquet or CSV.
+        return Err(invalid("it has no columns".to_string()));
+    }
     let mut columns = Vec::with_capacity(schema.fields().len());
     for field in schema.fields() {
         let ty = value_type(field.data_type()).ok_or_else(|| Error::UnsupportedType {
@@ -215,9 +219,12 @@ impl Builder {
     }
 }
 
-fn batch(schema: &SchemaRef, builders: &mut [Builder]) -> RecordBatch {
+/// The batch of `rows` rows the builders hold (the count matters to a table of no columns).
+fn batch(schema: &SchemaRef, builders: &mut [Builder], rows: usize) -> RecordBatch {
     let arrays = builders.iter_mut().map(Builder::finish).collect();
-    RecordBatch::try_new(schema.clone(), arrays).expect("arrays are built to the schema")
+    let options = RecordBatchOptions::new().with_row_count(Some(rows));
+    RecordBatch::try_new_with_options(schema.clone(), arrays, &options)
+        .expect("arrays are built to the schema")
 }
 
 /// A table as one record batch, with its key count in the schema metadata.
@@ -233,7 +240,7 @@ pub fn to_record_batch(table: &Table) -> RecordBatch {
             b.append(v);
         }
     }
-    batch(&schema, &mut builders)
+    batch(&schema, &mut builders, table.num_rows())
 }
 
 /// A master's table as one record batch, with its key count and priority in the schema
