@@ -59,6 +59,9 @@ mod error;
 pub mod facts;
 pub mod file;
 mod format;
+#[cfg(feature = "fuzzing")]
+#[doc(hidden)]
+pub mod fuzzing;
 mod fx;
 mod infer;
 pub mod ipc;

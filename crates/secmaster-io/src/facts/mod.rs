@@ -493,7 +493,7 @@ pub fn read_csv(reader: impl BufRead, name: &Path, options: &ReadOptions) -> Res
 
 /// The record-at-a-time reader [`read_csv`] replaced, kept as the oracle its tests compare
 /// the block reader with.
-#[cfg(test)]
+#[cfg(any(test, feature = "fuzzing"))]
 pub(crate) fn read_csv_by_records(
     reader: impl BufRead,
     name: &Path,

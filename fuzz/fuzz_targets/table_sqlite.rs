@@ -1,0 +1,4 @@
+//! libFuzzer on [`secmaster_fuzz::table_sqlite`]: see its docs for what it checks.
+#![no_main]
+
+libfuzzer_sys::fuzz_target!(|data: &[u8]| secmaster_fuzz::table_sqlite(data));
