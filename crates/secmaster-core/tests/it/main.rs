@@ -1,6 +1,8 @@
 //! Integration tests of secmaster-core: the prototype's worked examples, the rules of
-//! DESIGN.md as properties, and the crate's architecture invariants.
+//! DESIGN.md as properties, the crate's architecture invariants, and the language-neutral
+//! conformance vectors of `conformance/`.
 
+mod conformance;
 mod rules;
 mod seed;
 
