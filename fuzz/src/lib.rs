@@ -41,11 +41,25 @@ fn file_with(name: &str, bytes: &[u8]) -> PathBuf {
 /// The formats a table is written to and read back from.
 const ROUND_TRIP: [Format; 4] = [Format::Parquet, Format::Ipc, Format::Csv, Format::Sqlite];
 
-/// A table a reader accepted reads back equal from every format it can be written to.
+/// Whether a write failed as documented: the format cannot hold a cell or a name (a SQL
+/// name with a NUL character). Any other failure to write what was read is a defect.
+fn refused(format: Format, result: secmaster_io::Result<()>) -> bool {
+    match result {
+        Ok(()) => false,
+        Err(
+            secmaster_io::Error::Unrepresentable { .. }
+            | secmaster_io::Error::UnrepresentableName { .. },
+        ) => true,
+        Err(e) => panic!("what was read could not be written as {format:?}: {e}"),
+    }
+}
+
+/// A table a reader accepted is written in every format that can hold it and reads back
+/// equal.
 fn check_table(table: &Table) {
     for format in ROUND_TRIP {
         let path = scratch().join(format!("back.{}", format.extensions()[0]));
-        if file::write_table_as(&path, table, format).is_ok() {
+        if !refused(format, file::write_table_as(&path, table, format)) {
             let back = file::read_table(&path)
                 .unwrap_or_else(|e| panic!("a table written as {format:?} is unreadable: {e}"));
             assert_eq!(
@@ -56,12 +70,14 @@ fn check_table(table: &Table) {
     }
 }
 
-/// A master a reader accepted is written in every format and reads back equal.
+/// A master a reader accepted is written in every format that can hold it and reads back
+/// equal.
 fn check_master(master: &SecurityMaster) {
     for format in ROUND_TRIP {
         let path = scratch().join(format!("master.{}", format.extensions()[0]));
-        file::write_master_as(&path, master, format)
-            .unwrap_or_else(|e| panic!("a master could not be written as {format:?}: {e}"));
+        if refused(format, file::write_master_as(&path, master, format)) {
+            continue;
+        }
         let back = file::read_master(&path)
             .unwrap_or_else(|e| panic!("a master written as {format:?} is unreadable: {e}"));
         assert_eq!(

@@ -170,6 +170,15 @@ pub enum Error {
         #[source]
         source: secmaster_core::Error,
     },
+    /// A table or column name cannot be written in the format asked for (SQL names cannot
+    /// hold a NUL character).
+    #[error("`{}`: {reason}", clip(.name))]
+    UnrepresentableName {
+        /// The name.
+        name: String,
+        /// Why the format cannot hold it.
+        reason: String,
+    },
     /// A cell has no literal in the SQL dialect asked for (PostgreSQL text cannot hold a
     /// NUL character, nor its dates reach before 4714-11-24 BC).
     #[error("row {row}, column `{column}`: {reason}")]

@@ -6,7 +6,7 @@ use std::io::Write;
 use chrono::{Datelike, NaiveDate};
 use secmaster_core::{SecurityMaster, Table, Value};
 
-use super::{Dialect, create_table, needs_blob, quote_ident, quote_text};
+use super::{Dialect, check_names, create_table, needs_blob, quote_ident, quote_text};
 use crate::schema::TableSchema;
 use crate::text::format_date;
 use crate::{Error, Result};
@@ -155,6 +155,8 @@ fn statements_to_writer(
     dialect: Dialect,
     mut rows: impl FnMut(&mut dyn FnMut(&[Value]) -> std::io::Result<()>) -> std::io::Result<()>,
 ) -> std::io::Result<()> {
+    check_names(schema, name, dialect)
+        .map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidData, e))?;
     w.write_all(b"BEGIN;\n")?;
     w.write_all(create_table(schema, name, dialect).as_bytes())?;
     let table = quote_ident(name);
@@ -179,15 +181,17 @@ fn statements_to_writer(
     w.write_all(b"COMMIT;\n")
 }
 
-/// The statements of a writer into a `Vec`, whose only failure is a cell the dialect
-/// cannot hold.
+/// The statements of a writer into a `Vec`, whose only failures are a cell or a name the
+/// dialect cannot hold.
 fn collect_statements(write: impl FnOnce(&mut Vec<u8>) -> std::io::Result<()>) -> Result<String> {
     let mut out = Vec::new();
     if let Err(e) = write(&mut out) {
         let inner = e
             .into_inner()
-            .expect("writing to a Vec fails only on a cell");
-        return Err(*inner.downcast::<Error>().expect("an unrepresentable cell"));
+            .expect("writing to a Vec fails only on a cell or a name");
+        return Err(*inner
+            .downcast::<Error>()
+            .expect("an unrepresentable cell or name"));
     }
     Ok(String::from_utf8(out).expect("statements are UTF-8"))
 }
@@ -198,7 +202,8 @@ fn collect_statements(write: impl FnOnce(&mut Vec<u8>) -> std::io::Result<()>) -
 ///
 /// A cell the dialect cannot hold (a NUL character or a date before 4714-11-24 BC in
 /// PostgreSQL) fails the write with [`std::io::ErrorKind::InvalidData`], whose inner
-/// error is an [`Error::Unrepresentable`] naming the row and column.
+/// error is an [`Error::Unrepresentable`] naming the row and column; a table or column
+/// name with a NUL character, with an [`Error::UnrepresentableName`].
 pub fn to_writer(
     w: impl Write,
     table: &Table,
