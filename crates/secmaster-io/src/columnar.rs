@@ -1,8 +1,10 @@
-//! Reading named columns of a Parquet file row by row, for fact and position files.
+//! Reading named columns of record batches row by row (a Parquet file's, or any Arrow
+//! stream's), for facts and positions.
 
 use std::path::Path;
 
 use arrow_array::RecordBatch;
+use arrow_schema::Schema;
 use secmaster_core::Value;
 
 use crate::arrow::{for_each_value, is_supported};
@@ -14,10 +16,36 @@ use crate::{Error, Result};
 pub(crate) fn read_columns(
     path: &Path,
     wanted: &[&str],
-    mut row: impl FnMut(&[Value]) -> Result<()>,
+    row: impl FnMut(&[Value]) -> Result<()>,
+) -> Result<()> {
+    crate::damaged::contain(path, "Parquet", || read_parquet_columns(path, wanted, row))
+}
+
+fn read_parquet_columns(
+    path: &Path,
+    wanted: &[&str],
+    row: impl FnMut(&[Value]) -> Result<()>,
 ) -> Result<()> {
     let builder = builder(path)?;
     let schema = builder.schema().clone();
+    let reader = builder.build().map_err(parquet_error(path))?;
+    let batches = reader.map(|batch| {
+        batch.map_err(|source| Error::Arrow {
+            path: path.to_path_buf(),
+            source,
+        })
+    });
+    read_batch_columns(path, &schema, batches, wanted, row)
+}
+
+/// [`read_columns`] of record batches whose schema is `schema`; `path` names them in errors.
+pub(crate) fn read_batch_columns(
+    path: &Path,
+    schema: &Schema,
+    batches: impl Iterator<Item = Result<RecordBatch>>,
+    wanted: &[&str],
+    mut row: impl FnMut(&[Value]) -> Result<()>,
+) -> Result<()> {
     let mut indices = Vec::with_capacity(wanted.len());
     for w in wanted {
         let found = schema
@@ -45,13 +73,9 @@ pub(crate) fn read_columns(
         }
         indices.push(found);
     }
-    let reader = builder.build().map_err(parquet_error(path))?;
     let mut row_number = 0usize;
-    for batch in reader {
-        let batch: RecordBatch = batch.map_err(|source| Error::Arrow {
-            path: path.to_path_buf(),
-            source,
-        })?;
+    for batch in batches {
+        let batch: RecordBatch = batch?;
         let mut columns: Vec<Vec<Value>> = Vec::with_capacity(indices.len());
         for (&i, w) in indices.iter().zip(wanted) {
             let mut cells = Vec::with_capacity(batch.num_rows());

@@ -170,6 +170,17 @@ pub enum Error {
         #[source]
         source: secmaster_core::Error,
     },
+    /// A file's decoder (arrow-ipc, parquet) failed on what the file declares: the file is
+    /// damaged or not of its format.
+    #[error("`{}`: a damaged {format} file: {}", .path.display(), clip(.reason))]
+    Damaged {
+        /// The file.
+        path: PathBuf,
+        /// Its format.
+        format: &'static str,
+        /// What the decoder said.
+        reason: String,
+    },
     /// A table or column name cannot be written in the format asked for (SQL names cannot
     /// hold a NUL character).
     #[error("`{}`: {reason}", clip(.name))]

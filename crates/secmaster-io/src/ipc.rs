@@ -2,7 +2,6 @@
 
 use std::path::Path;
 
-use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::Arc;
 
 use arrow_array::RecordBatch;
@@ -72,8 +71,8 @@ fn read_into<'p>(path: &'p Path, target: Target) -> Result<TableReader<'p>> {
 /// (a buffer sliced past its end, a negative length unwrapped) or allocates what a block
 /// claims (apache/arrow-rs#10921), as the `table_ipc` fuzz target found. So the file is
 /// read whole, every block the footer lists is checked to lie within it before it is
-/// decoded from a slice of it (no allocation), and a panic while decoding is caught and
-/// reported as the file being damaged.
+/// decoded from a slice of it (no allocation), and decoding runs in
+/// [`contain`](crate::damaged::contain).
 struct File<'p> {
     path: &'p Path,
     data: Buffer,
@@ -110,9 +109,9 @@ impl<'p> File<'p> {
         let schema = footer
             .schema()
             .ok_or_else(|| damaged("its footer has no schema"))?;
-        let schema = catch_unwind(|| try_fb_to_schema(schema))
-            .map_err(|_| damaged("its schema"))?
-            .map_err(arrow_error(path))?;
+        let schema = crate::damaged::contain(path, "Arrow IPC", || {
+            try_fb_to_schema(schema).map_err(arrow_error(path))
+        })?;
         let blocks = |list: Option<flatbuffers::Vector<'_, Block>>| -> Vec<Block> {
             list.into_iter().flatten().copied().collect()
         };
@@ -158,16 +157,9 @@ impl<'p> File<'p> {
     fn batches(&self) -> impl Iterator<Item = Result<RecordBatch>> + '_ {
         let decode = |f: &mut dyn FnMut()
             -> std::result::Result<Option<RecordBatch>, ArrowError>| {
-            match catch_unwind(AssertUnwindSafe(f)) {
-                Ok(result) => result.map_err(arrow_error(self.path)),
-                Err(panic) => Err(Error::Arrow {
-                    path: self.path.to_path_buf(),
-                    source: ArrowError::IpcError(format!(
-                        "a damaged Arrow IPC file: {}",
-                        panic_message(panic.as_ref())
-                    )),
-                }),
-            }
+            crate::damaged::contain(self.path, "Arrow IPC", || {
+                f().map_err(arrow_error(self.path))
+            })
         };
         let mut decoder = FileDecoder::new(self.schema.clone(), self.version);
         let mut dictionaries = Some(&self.dictionaries);
@@ -200,15 +192,6 @@ impl<'p> File<'p> {
             }
         })
     }
-}
-
-/// The text of a caught panic.
-fn panic_message(panic: &(dyn std::any::Any + Send)) -> &str {
-    panic
-        .downcast_ref::<String>()
-        .map(String::as_str)
-        .or_else(|| panic.downcast_ref::<&str>().copied())
-        .unwrap_or("the decoder panicked")
 }
 
 /// Reads a table from an Arrow IPC file.

@@ -55,6 +55,7 @@ pub mod arrow;
 pub mod atomic;
 mod columnar;
 pub mod csv;
+mod damaged;
 mod error;
 pub mod facts;
 pub mod file;

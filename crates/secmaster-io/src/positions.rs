@@ -60,9 +60,39 @@ pub fn read_csv(reader: impl BufRead, name: &Path, options: &ReadOptions) -> Res
 /// Reads positions from a Parquet file.
 pub fn read_parquet(path: impl AsRef<Path>, options: &ReadOptions) -> Result<Vec<Position>> {
     let path = path.as_ref();
+    read_with(path, options, |row| {
+        crate::columnar::read_columns(path, &POSITION_COLUMNS, row)
+    })
+}
+
+/// Reads positions from Arrow record batches with the columns `security_id`, `quantity`
+/// and `date`; `name` names the input in errors.
+pub fn read_arrow(
+    batches: impl arrow_array::RecordBatchReader,
+    name: &Path,
+    options: &ReadOptions,
+) -> Result<Vec<Position>> {
+    let schema = batches.schema();
+    let batches = batches.map(|batch| {
+        batch.map_err(|source| Error::Arrow {
+            path: name.to_path_buf(),
+            source,
+        })
+    });
+    read_with(name, options, |row| {
+        crate::columnar::read_batch_columns(name, &schema, batches, &POSITION_COLUMNS, row)
+    })
+}
+
+/// The positions of the rows `read` hands over, row by row.
+fn read_with(
+    path: &Path,
+    options: &ReadOptions,
+    read: impl FnOnce(&mut dyn FnMut(&[Value]) -> Result<()>) -> Result<()>,
+) -> Result<Vec<Position>> {
     let mut out = Vec::new();
     let mut dates: Option<DateFormat> = None;
-    crate::columnar::read_columns(path, &POSITION_COLUMNS, |cells| {
+    read(&mut |cells| {
         let location = Location::Row(out.len() as u64 + 1);
         let invalid = |column: &str, expected: String, found: &Value| {
             Error::invalid_value(path, location, column, expected, found)

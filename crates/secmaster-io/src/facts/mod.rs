@@ -55,7 +55,7 @@ mod json;
 mod parquet;
 
 pub use json::read_json_lines;
-pub use parquet::read_parquet;
+pub use parquet::{read_arrow, read_parquet};
 
 /// How fact and position files are read: the date layout, and the columns of a master the
 /// facts will merge into.

@@ -1,7 +1,9 @@
-//! Fact files in Parquet: the four fact columns, `value` as text or one primitive type.
+//! Facts in Parquet files and Arrow record batches: the four fact columns, `value` as text
+//! or one primitive type.
 
 use std::path::Path;
 
+use arrow_array::RecordBatchReader;
 use secmaster_core::{Fact, Value};
 
 use super::{Collector, DateFormat, FACT_COLUMNS, Raw, ReadOptions};
@@ -12,10 +14,41 @@ use crate::{Error, Location, Result};
 /// type) and `effective_date` (a date, or ISO text).
 pub fn read_parquet(path: impl AsRef<Path>, options: &ReadOptions) -> Result<Vec<Fact>> {
     let path = path.as_ref();
+    read_with(path, options, |row| {
+        crate::columnar::read_columns(path, &FACT_COLUMNS, row)
+    })
+}
+
+/// Reads facts from Arrow record batches with the columns of a fact Parquet file (see
+/// [`read_parquet`]), typed the same way; `name` names the input in errors. This is how
+/// facts arrive from another Arrow library (pyarrow, Polars) without a file.
+pub fn read_arrow(
+    batches: impl RecordBatchReader,
+    name: &Path,
+    options: &ReadOptions,
+) -> Result<Vec<Fact>> {
+    let schema = batches.schema();
+    let batches = batches.map(|batch| {
+        batch.map_err(|source| Error::Arrow {
+            path: name.to_path_buf(),
+            source,
+        })
+    });
+    read_with(name, options, |row| {
+        crate::columnar::read_batch_columns(name, &schema, batches, &FACT_COLUMNS, row)
+    })
+}
+
+/// Types the facts of the rows `read` hands over, row by row.
+fn read_with(
+    path: &Path,
+    options: &ReadOptions,
+    read: impl FnOnce(&mut dyn FnMut(&[Value]) -> Result<()>) -> Result<()>,
+) -> Result<Vec<Fact>> {
     let mut collector = Collector::new(options);
     let mut dates: Option<DateFormat> = None;
     let mut row_number = 0u64;
-    crate::columnar::read_columns(path, &FACT_COLUMNS, |cells| {
+    read(&mut |cells| {
         row_number += 1;
         let location = Location::Row(row_number);
         let invalid = |column: &str, expected: String, found: &Value| {

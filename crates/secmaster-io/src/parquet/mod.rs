@@ -26,6 +26,7 @@ use rayon::iter::{IntoParallelIterator, ParallelIterator};
 use secmaster_core::{Column, SecurityMaster, Table, ValueType};
 
 use crate::arrow::{TableReader, Target, to_arrow_schema, to_record_batch};
+use crate::damaged::contain;
 use crate::schema::TableSchema;
 use crate::{Error, Result, atomic};
 
@@ -272,25 +273,34 @@ fn read_from<R: parquet::file::reader::ChunkReader + 'static>(
 /// Reads a table from the bytes of a Parquet file (read, and perhaps checked, by the
 /// caller); `path` names it in errors.
 pub fn read_bytes(bytes: Vec<u8>, path: &Path) -> Result<Table> {
-    let builder = ParquetRecordBatchReaderBuilder::try_new(bytes::Bytes::from(bytes))
-        .map_err(parquet_error(path))?;
-    read_from(builder, path, Target::Table)?.finish()
+    contain(path, "Parquet", || {
+        let builder = ParquetRecordBatchReaderBuilder::try_new(bytes::Bytes::from(bytes))
+            .map_err(parquet_error(path))?;
+        read_from(builder, path, Target::Table)?.finish()
+    })
 }
 
 /// Reads a table from a Parquet file.
 pub fn read(path: impl AsRef<Path>) -> Result<Table> {
-    read_into(path.as_ref(), Target::Table)?.finish()
+    let path = path.as_ref();
+    contain(path, "Parquet", || read_into(path, Target::Table)?.finish())
 }
 
 /// Reads a master from a Parquet file written by [`write_master`] (or any file holding a
 /// master's table; without priority metadata the default priority applies).
 pub fn read_master(path: impl AsRef<Path>) -> Result<SecurityMaster> {
-    read_into(path.as_ref(), Target::Master)?.finish_master()
+    let path = path.as_ref();
+    contain(path, "Parquet", || {
+        read_into(path, Target::Master)?.finish_master()
+    })
 }
 
 /// The Arrow schema of a Parquet file, from its footer.
 pub fn schema(path: impl AsRef<Path>) -> Result<Schema> {
-    Ok(builder(path.as_ref())?.schema().as_ref().clone())
+    let path = path.as_ref();
+    contain(path, "Parquet", || {
+        Ok(builder(path)?.schema().as_ref().clone())
+    })
 }
 
 #[cfg(test)]
