@@ -197,6 +197,28 @@ fn check_names(schema: &TableSchema, name: &str, dialect: Dialect) -> Result<()>
     Ok(())
 }
 
+/// The names of table `name`'s columns, in order, from `pragma_table_info`: rusqlite's
+/// `column_names` and `column_name` panic on a name that is not UTF-8 (the `table_sqlite`
+/// fuzz target found it), which is refused here instead.
+fn column_names(conn: &Connection, path: &Path, name: &str) -> Result<Vec<String>> {
+    let mut stmt = conn
+        .prepare("SELECT name FROM pragma_table_info(?1) ORDER BY cid")
+        .map_err(sql_error(path))?;
+    let mut rows = stmt.query([name]).map_err(sql_error(path))?;
+    let mut names = Vec::new();
+    while let Some(row) = rows.next().map_err(sql_error(path))? {
+        let bytes = match row.get_ref(0).map_err(sql_error(path))? {
+            rusqlite::types::ValueRef::Text(t) => t.to_vec(),
+            other => format!("{other:?}").into_bytes(),
+        };
+        names.push(String::from_utf8(bytes).map_err(|_| Error::InvalidSchema {
+            path: path.to_path_buf(),
+            reason: format!("table `{name}` has a column whose name is not UTF-8"),
+        })?);
+    }
+    Ok(names)
+}
+
 fn write_rows(
     path: &Path,
     schema: &TableSchema,
@@ -410,7 +432,7 @@ fn read_with_schema(path: &Path, name: &str) -> Result<(Table, TableSchema)> {
             quote_ident(name)
         ))
         .map_err(sql_error(path))?;
-    let names: Vec<String> = stmt.column_names().map(str::to_owned).collect();
+    let names = column_names(&conn, path, name)?;
     let names: Vec<&str> = names.iter().map(String::as_str).collect();
     schema.check_names(&names, path)?;
     let types: Vec<Option<ValueType>> = schema.columns().iter().map(Column::value_type).collect();
