@@ -54,7 +54,7 @@ impl Batches {
     }
 
     /// The facts of the batches, typed as a Parquet fact file's are.
-    pub(crate) fn facts(self, options: &ReadOptions) -> Result<Vec<Fact>> {
+    pub(crate) fn facts(self, options: &ReadOptions) -> Result<secmaster_io::facts::Facts> {
         Ok(secmaster_io::facts::read_arrow(
             self.reader(),
             Path::new(ARROW_INPUT),

@@ -41,7 +41,7 @@ pub(crate) fn take(
         }
         Source::Arrow(batches) => py.detach(|| -> Result<()> {
             let facts = batches.facts(&options.clone().for_master(master))?;
-            Ok(master.merge(facts)?)
+            Ok(master.merge_parts(facts.into_parts(rayon::current_num_threads()))?)
         })?,
         Source::Rows(facts) => py.detach(|| master.merge(facts))?,
     }

@@ -151,7 +151,7 @@ impl Store {
                 Source::Paths(paths) => writer.ingest(&paths, &options)?,
                 Source::Arrow(batches) => {
                     let columns = writer.store().columns().to_vec();
-                    let facts = batches.facts(&read.with_columns(columns))?;
+                    let facts = batches.facts(&read.with_columns(columns))?.collect();
                     writer.ingest_facts(facts, ARROW_SOURCE, &options)?
                 }
                 Source::Rows(facts) => writer.ingest_facts(facts, ROWS_SOURCE, &options)?,

@@ -159,6 +159,18 @@ impl std::fmt::Debug for Facts {
 }
 
 impl Facts {
+    pub(crate) fn of_typed(facts: crate::csv::facts::TypedFacts) -> Facts {
+        Facts {
+            inner: Inner::Csv(facts),
+        }
+    }
+
+    pub(crate) fn of_vec(facts: Vec<Fact>) -> Facts {
+        Facts {
+            inner: Inner::Vec(facts.into_iter()),
+        }
+    }
+
     /// Splits the facts into at most `n` consecutive parts of about equal size, in file
     /// order, for [`SecurityMaster::merge_parts`] to take in on `n` threads. Each part holds
     /// its own copy of the attribute names, so parts taken on different threads share no

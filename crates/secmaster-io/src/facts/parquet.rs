@@ -3,10 +3,10 @@
 
 use std::path::Path;
 
-use arrow_array::RecordBatchReader;
+use arrow_array::{RecordBatch, RecordBatchReader};
 use secmaster_core::{Fact, Value};
 
-use super::{Collector, DateFormat, FACT_COLUMNS, Raw, ReadOptions};
+use super::{Collector, DateFormat, FACT_COLUMNS, Facts, Raw, ReadOptions};
 use crate::{Error, Location, Result};
 
 /// Reads facts from a Parquet file with the columns `security_id` (an integer type),
@@ -21,22 +21,30 @@ pub fn read_parquet(path: impl AsRef<Path>, options: &ReadOptions) -> Result<Vec
 
 /// Reads facts from Arrow record batches with the columns of a fact Parquet file (see
 /// [`read_parquet`]), typed the same way; `name` names the input in errors. This is how
-/// facts arrive from another Arrow library (pyarrow, Polars) without a file.
+/// facts arrive from another Arrow library (pyarrow, Polars) without a file. A text
+/// `value` column (with integer ids, text attributes and dates as days or text) is read as
+/// a CSV's blocks are, in parallel and without a string per value.
 pub fn read_arrow(
     batches: impl RecordBatchReader,
     name: &Path,
     options: &ReadOptions,
-) -> Result<Vec<Fact>> {
+) -> Result<Facts> {
     let schema = batches.schema();
-    let batches = batches.map(|batch| {
-        batch.map_err(|source| Error::Arrow {
-            path: name.to_path_buf(),
-            source,
-        })
-    });
+    let batches: Vec<RecordBatch> =
+        batches
+            .collect::<std::result::Result<_, _>>()
+            .map_err(|source| Error::Arrow {
+                path: name.to_path_buf(),
+                source,
+            })?;
+    if let Some(typed) = crate::csv::facts::arrow::read(&schema, &batches, name, options)? {
+        return Ok(Facts::of_typed(typed));
+    }
     read_with(name, options, |row| {
+        let batches = batches.into_iter().map(Ok);
         crate::columnar::read_batch_columns(name, &schema, batches, &FACT_COLUMNS, row)
     })
+    .map(Facts::of_vec)
 }
 
 /// Types the facts of the rows `read` hands over, row by row.

@@ -12,6 +12,7 @@
 //! type over the whole file then turns each into its [`Value`](secmaster_core::Value) (see
 //! [`crate::facts`]).
 
+pub(crate) mod arrow;
 mod cell;
 mod parse;
 mod slice;
@@ -279,6 +280,49 @@ mod tests {
             }
         }
         text
+    }
+
+    /// Text facts as Arrow columns read as the same text in a CSV file is, facts and
+    /// types alike, in slices of any size: the batches are the CSV's records.
+    #[test]
+    fn arrow_text_columns_read_as_csv_text_does() {
+        use arrow_array::{ArrayRef, Int64Array, RecordBatch, StringArray};
+        use std::sync::Arc;
+        let text = tricky(3000, false);
+        let options = ReadOptions::default();
+        let mut columns: [Vec<String>; 4] = Default::default();
+        crate::facts::csv_rows(
+            text.as_bytes(),
+            Path::new("f.csv"),
+            &FACT_COLUMNS,
+            |_, f| {
+                for (c, field) in columns.iter_mut().zip(f) {
+                    c.push(field.text.clone());
+                }
+                Ok(())
+            },
+        )
+        .unwrap();
+        let ids: Int64Array = columns[0].iter().map(|t| t.parse::<i64>().ok()).collect();
+        let text_column = |c: &[String]| -> ArrayRef { Arc::new(StringArray::from_iter_values(c)) };
+        let batch = RecordBatch::try_from_iter([
+            ("security_id", Arc::new(ids) as ArrayRef),
+            ("attribute", text_column(&columns[1])),
+            ("value", text_column(&columns[2])),
+            ("effective_date", text_column(&columns[3])),
+        ])
+        .unwrap();
+        let expected = oracle(&text, &options);
+        for rows in [1000, 3000] {
+            let batches: Vec<RecordBatch> = (0..batch.num_rows())
+                .step_by(rows)
+                .map(|at| batch.slice(at, rows.min(batch.num_rows() - at)))
+                .collect();
+            let facts = arrow::read(&batch.schema(), &batches, Path::new("f.csv"), &options)
+                .unwrap()
+                .expect("text columns take the fast path");
+            assert_eq!(outcome(Ok(facts)), expected, "batches of {rows}");
+        }
     }
 
     /// Found by the `fact_csv` fuzz target: a first block of blank lines only ended the
