@@ -159,7 +159,10 @@ impl Store {
 
     /// Checks every file the committed state lists — log segments, state and table files,
     /// and the state file's block digests — against its checksum and length, reading each
-    /// once. The first mismatch is an error naming the file.
+    /// once; the first mismatch is an error naming the file. Then checks that the table
+    /// files hold exactly the table the state and log build: a manifest damaged where no
+    /// checksum covers it (a column's name or type in its schema, which the `store_open`
+    /// fuzz target changed) is [`Error::Inconsistent`].
     pub fn verify(&self) -> Result<Verified> {
         let mut verified = Verified { files: 0, bytes: 0 };
         let logs = self.manifest.batches.iter().map(|b| &b.log);
@@ -171,6 +174,15 @@ impl Store {
                 verified.files += 1;
                 verified.bytes += checksum.bytes;
             }
+        }
+        if self.master()?.table() != self.table()? {
+            return Err(self.corrupt(
+                MANIFEST,
+                secmaster_core::Error::InvalidTable {
+                    reason: "its table files do not hold the table its state and log build"
+                        .to_string(),
+                },
+            ));
         }
         Ok(verified)
     }
