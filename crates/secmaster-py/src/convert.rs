@@ -234,11 +234,8 @@ pub(crate) fn master_to_py<'py>(
     py: Python<'py>,
     master: &SecurityMaster,
 ) -> PyResult<Bound<'py, PyAny>> {
-    let (schema, batches) = py.detach(|| {
-        let batches = secmaster_io::arrow::master_batches(master, 1 << 16);
-        let schema = batches.schema();
-        (schema, batches.collect::<Vec<_>>())
-    });
+    let (schema, batches) =
+        py.detach(|| secmaster_io::arrow::master_record_batches(master, 1 << 16));
     batches_to_py(py, schema, batches)
 }
 

@@ -69,6 +69,16 @@ fn generate<'py>(
     )
 }
 
+/// Reads and types the facts of a fact file, returning how many there are: the parsing a
+/// build of that file does before its merge, timed alone by `benches/python_build.py`.
+#[pyfunction]
+fn _count_facts(py: Python<'_>, path: std::path::PathBuf) -> PyResult<usize> {
+    let facts = py
+        .detach(|| secmaster_io::facts::stream(&path, &secmaster_io::ReadOptions::default()))
+        .map_err(error::Failure::from)?;
+    Ok(facts.len())
+}
+
 #[pymodule]
 fn _secmaster(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<master::Master>()?;
@@ -76,5 +86,6 @@ fn _secmaster(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(master::build, m)?)?;
     m.add_function(wrap_pyfunction!(master::read, m)?)?;
     m.add_function(wrap_pyfunction!(generate, m)?)?;
+    m.add_function(wrap_pyfunction!(_count_facts, m)?)?;
     Ok(())
 }

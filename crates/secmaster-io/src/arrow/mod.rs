@@ -265,6 +265,30 @@ pub fn master_batches(master: &SecurityMaster, rows: usize) -> MasterBatches<'_>
     }
 }
 
+/// [`master_batches`], all of them: each chunk of rows is walked on the calling thread and
+/// turned into a batch on rayon's threads. Returns the schema and the batches in order.
+pub fn master_record_batches(
+    master: &SecurityMaster,
+    rows: usize,
+) -> (SchemaRef, Vec<RecordBatch>) {
+    let MasterBatches {
+        mut chunks,
+        schema,
+        types,
+    } = master_batches(master, rows);
+    let mut batches = Vec::new();
+    crate::parallel::ordered(
+        2 * rayon::current_num_threads(),
+        || chunks.next(),
+        |chunk| chunk_batch(&chunk, &schema, &types),
+        |batch| {
+            batches.push(batch);
+            std::ops::ControlFlow::<()>::Continue(())
+        },
+    );
+    (schema, batches)
+}
+
 /// The record batches of a master's table, from [`master_batches`].
 pub struct MasterBatches<'a> {
     chunks: Chunks<'a>,
