@@ -189,7 +189,19 @@ impl Store {
 
     /// A master of no facts with the store's columns and their types.
     pub(crate) fn empty_master(&self) -> Result<SecurityMaster> {
-        let attributes = self.columns()[KEY_COLUMNS.len()..].iter().cloned();
+        let columns = self.columns();
+        let keys_first = columns.len() >= KEY_COLUMNS.len()
+            && columns.iter().zip(KEY_COLUMNS).all(|(c, k)| c.name() == k);
+        if !keys_first {
+            // A damaged manifest (the `store_open` fuzz target found one of two columns).
+            return Err(self.corrupt(
+                MANIFEST,
+                secmaster_core::Error::InvalidTable {
+                    reason: format!("its schema does not start with {}", KEY_COLUMNS.join(", ")),
+                },
+            ));
+        }
+        let attributes = columns[KEY_COLUMNS.len()..].iter().cloned();
         SecurityMaster::with_columns(self.options(), attributes)
             .map_err(|e| self.corrupt(MANIFEST, e))
     }
