@@ -46,7 +46,10 @@ def from_pandas(df) -> pa.Table:
 
 
 def to_polars(table: pa.Table):
-    import polars as pl
+    try:
+        import polars as pl
+    except ImportError as e:
+        raise ImportError("to_polars needs Polars: pip install polars") from e
 
     return pl.from_arrow(table)
 
