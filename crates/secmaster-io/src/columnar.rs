@@ -3,11 +3,12 @@
 
 use std::path::Path;
 
-use arrow_array::RecordBatch;
+use arrow_array::{RecordBatch, RecordBatchReader};
 use arrow_schema::Schema;
 use secmaster_core::Value;
 
 use crate::arrow::{for_each_value, is_supported};
+use crate::error::arrow_error;
 use crate::parquet::{builder, parquet_error};
 use crate::{Error, Result};
 
@@ -29,13 +30,20 @@ fn read_parquet_columns(
     let builder = builder(path)?;
     let schema = builder.schema().clone();
     let reader = builder.build().map_err(parquet_error(path))?;
-    let batches = reader.map(|batch| {
-        batch.map_err(|source| Error::Arrow {
-            path: path.to_path_buf(),
-            source,
-        })
-    });
+    let batches = reader.map(|batch| batch.map_err(arrow_error(path)));
     read_batch_columns(path, &schema, batches, wanted, row)
+}
+
+/// [`read_batch_columns`] of the batches of `reader`.
+pub(crate) fn read_reader_columns(
+    reader: impl RecordBatchReader,
+    name: &Path,
+    wanted: &[&str],
+    row: impl FnMut(&[Value]) -> Result<()>,
+) -> Result<()> {
+    let schema = reader.schema();
+    let batches = reader.map(|batch| batch.map_err(arrow_error(name)));
+    read_batch_columns(name, &schema, batches, wanted, row)
 }
 
 /// [`read_columns`] of record batches whose schema is `schema`; `path` names them in errors.

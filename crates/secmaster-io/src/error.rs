@@ -1,7 +1,7 @@
 //! The one error type of secmaster-io, with the location of every problem it reports.
 
 use std::fmt;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 /// Where in a file a problem is: a text line or a row of a columnar file (both 1-based).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -264,6 +264,14 @@ impl Error {
 
 /// The result type of secmaster-io.
 pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// Turns arrow's errors into [`Error::Arrow`] naming `path`: a `map_err` argument.
+pub(crate) fn arrow_error(path: &Path) -> impl Fn(arrow_schema::ArrowError) -> Error + '_ {
+    move |source| Error::Arrow {
+        path: path.to_path_buf(),
+        source,
+    }
+}
 
 #[cfg(test)]
 mod tests {

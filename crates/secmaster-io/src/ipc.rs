@@ -14,14 +14,8 @@ use arrow_schema::{ArrowError, Schema};
 use secmaster_core::{SecurityMaster, Table};
 
 use crate::arrow::{DEFAULT_BATCH_ROWS, TableReader, Target, master_batches, to_record_batch};
+use crate::error::arrow_error;
 use crate::{Error, Result, atomic};
-
-fn arrow_error(path: &Path) -> impl Fn(ArrowError) -> Error + '_ {
-    move |source| Error::Arrow {
-        path: path.to_path_buf(),
-        source,
-    }
-}
 
 fn write_batches(
     path: &Path,

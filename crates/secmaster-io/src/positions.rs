@@ -72,15 +72,8 @@ pub fn read_arrow(
     name: &Path,
     options: &ReadOptions,
 ) -> Result<Vec<Position>> {
-    let schema = batches.schema();
-    let batches = batches.map(|batch| {
-        batch.map_err(|source| Error::Arrow {
-            path: name.to_path_buf(),
-            source,
-        })
-    });
     read_with(name, options, |row| {
-        crate::columnar::read_batch_columns(name, &schema, batches, &POSITION_COLUMNS, row)
+        crate::columnar::read_reader_columns(batches, name, &POSITION_COLUMNS, row)
     })
 }
 

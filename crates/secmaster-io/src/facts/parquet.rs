@@ -30,13 +30,9 @@ pub fn read_arrow(
     options: &ReadOptions,
 ) -> Result<Facts> {
     let schema = batches.schema();
-    let batches: Vec<RecordBatch> =
-        batches
-            .collect::<std::result::Result<_, _>>()
-            .map_err(|source| Error::Arrow {
-                path: name.to_path_buf(),
-                source,
-            })?;
+    let batches: Vec<RecordBatch> = batches
+        .collect::<std::result::Result<_, _>>()
+        .map_err(crate::error::arrow_error(name))?;
     if let Some(typed) = crate::csv::facts::arrow::read(&schema, &batches, name, options)? {
         return Ok(Facts::of_typed(typed));
     }

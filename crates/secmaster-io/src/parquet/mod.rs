@@ -261,10 +261,7 @@ fn read_from<R: parquet::file::reader::ChunkReader + 'static>(
 ) -> Result<TableReader<'_>> {
     let mut table = TableReader::of(target, builder.schema(), path)?;
     for batch in builder.build().map_err(parquet_error(path))? {
-        let batch = batch.map_err(|source| Error::Arrow {
-            path: path.to_path_buf(),
-            source,
-        })?;
+        let batch = batch.map_err(crate::error::arrow_error(path))?;
         table.push(&batch)?;
     }
     Ok(table)
