@@ -160,7 +160,7 @@ Examples:
     History(HistoryArgs),
     /// Rewrite a store's state and table as one file each (ingest does this when needed)
     Compact(CompactArgs),
-    /// Check every file of a store against the checksum its manifest records
+    /// Check every file of a store against its checksum, and its table against its log
     Verify {
         /// The store
         #[arg(value_name = "STORE")]
