@@ -102,24 +102,8 @@ fn read_with(
             Value::Int(i) => i as f64,
             ref other => return Err(invalid("quantity", "a number".to_string(), other)),
         };
-        let date = match &cells[2] {
-            Value::Date(d) => *d,
-            Value::Str(s) => {
-                if dates.is_none() {
-                    dates = DateFormat::pick(options, s);
-                }
-                dates.as_ref().and_then(|d| d.parse(s)).ok_or_else(|| {
-                    invalid("date", DateFormat::expected(dates.as_ref()), &cells[2])
-                })?
-            }
-            other => {
-                return Err(invalid(
-                    "date",
-                    DateFormat::expected(Some(&DateFormat::Iso)),
-                    other,
-                ));
-            }
-        };
+        let date = DateFormat::of_cell(&mut dates, options, &cells[2])
+            .map_err(|expected| invalid("date", expected, &cells[2]))?;
         out.push(Position::new(id, quantity, date));
         Ok(())
     })?;

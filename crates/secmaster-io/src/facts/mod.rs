@@ -289,6 +289,28 @@ impl DateFormat {
         }
     }
 
+    /// A date cell of a columnar file: a date, or text in the layout `dates` holds (set by
+    /// the first text date, or by `options`). `Err` says what was expected.
+    pub(crate) fn of_cell(
+        dates: &mut Option<DateFormat>,
+        options: &ReadOptions,
+        cell: &Value,
+    ) -> std::result::Result<NaiveDate, String> {
+        match cell {
+            Value::Date(d) => Ok(*d),
+            Value::Str(s) => {
+                if dates.is_none() {
+                    *dates = DateFormat::pick(options, s);
+                }
+                let layout = dates.as_ref();
+                layout
+                    .and_then(|d| d.parse(s))
+                    .ok_or_else(|| DateFormat::expected(layout))
+            }
+            _ => Err(DateFormat::expected(Some(&DateFormat::Iso))),
+        }
+    }
+
     pub(crate) fn expected(this: Option<&DateFormat>) -> String {
         match this {
             Some(DateFormat::Iso) => "a date like 2024-03-22".to_string(),

@@ -74,28 +74,8 @@ fn read_with(
             },
             other => return Err(invalid("attribute", "an attribute name".to_string(), other)),
         };
-        let date = match &cells[3] {
-            Value::Date(d) => *d,
-            Value::Str(s) => {
-                if dates.is_none() {
-                    dates = DateFormat::pick(options, s);
-                }
-                dates.as_ref().and_then(|d| d.parse(s)).ok_or_else(|| {
-                    invalid(
-                        "effective_date",
-                        DateFormat::expected(dates.as_ref()),
-                        &cells[3],
-                    )
-                })?
-            }
-            other => {
-                return Err(invalid(
-                    "effective_date",
-                    DateFormat::expected(Some(&DateFormat::Iso)),
-                    other,
-                ));
-            }
-        };
+        let date = DateFormat::of_cell(&mut dates, options, &cells[3])
+            .map_err(|expected| invalid("effective_date", expected, &cells[3]))?;
         let raw = match &cells[2] {
             Value::Str(s) if s.is_empty() => Raw::Typed(Value::Null),
             Value::Str(s) => Raw::Text(Box::from(&**s)),
