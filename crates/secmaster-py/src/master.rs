@@ -171,11 +171,17 @@ impl Master {
         facts: Source,
         date_format: Option<String>,
     ) -> PyResult<()> {
-        // A failure part way through a list of files leaves the files before it merged; a
-        // copy keeps the master whole instead.
-        let mut next = self.inner.clone();
-        take(py, &mut next, facts, &read_options(date_format))?;
-        self.inner = next;
+        let options = read_options(date_format);
+        // One merge leaves the master unchanged on error; a list of files is a merge per
+        // file, so a failure part way would leave the earlier ones merged: those work on
+        // a copy instead.
+        if matches!(&facts, Source::Paths(paths) if paths.len() > 1) {
+            let mut next = self.inner.clone();
+            take(py, &mut next, facts, &options)?;
+            self.inner = next;
+        } else {
+            take(py, &mut self.inner, facts, &options)?;
+        }
         Ok(())
     }
 
