@@ -32,7 +32,7 @@ use crate::{Error, Result, atomic};
 
 mod runs;
 
-use runs::Layout;
+pub(crate) use runs::Layout;
 
 /// Turns the Parquet reader's or writer's errors into [`Error::Parquet`] naming `path`: a
 /// `map_err` argument for code outside io that drives parquet itself (the store's fact
@@ -66,7 +66,7 @@ fn table_properties(schema: &Schema) -> WriterProperties {
 }
 
 /// Writes the batches to a table file at `path`, replacing it only once it is complete.
-fn write_batches(
+pub(crate) fn write_batches(
     path: &Path,
     schema: SchemaRef,
     batches: impl Iterator<Item = RecordBatch>,
@@ -225,7 +225,7 @@ pub fn write_master_to<W: std::io::Write + Send>(
 }
 
 /// [`write_master_to`] in pages and row groups of `layout`.
-fn write_master_laid_out<W: std::io::Write + Send>(
+pub(crate) fn write_master_laid_out<W: std::io::Write + Send>(
     out: W,
     path: &Path,
     master: &SecurityMaster,
