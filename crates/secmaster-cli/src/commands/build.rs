@@ -3,7 +3,7 @@
 use std::io::Write;
 
 use anyhow::Result;
-use secmaster_core::{Error as CoreError, Join, Value};
+use secmaster_core::{Error as CoreError, Join, SecurityMaster, Value};
 use secmaster_io::query::{Query, Selected};
 
 use super::{load, narrow, view_master};
@@ -20,7 +20,10 @@ pub(crate) fn run(plan: &Build, out: &mut dyn Write, env: &Env) -> Result<()> {
         let _progress = Progress::spinner(env, "writing".to_string());
         return emit_selected(&selected, &plan.output, out);
     }
-    let master = load(&plan.source, env)?;
+    let master = match store_lookup(plan)? {
+        Some(master) => master,
+        None => load(&plan.source, env)?,
+    };
     let _progress = Progress::spinner(env, "writing".to_string());
     let result = if plan.view.is_whole() {
         emit_master(&master, &plan.output, out)
@@ -58,6 +61,24 @@ fn query(plan: &Build) -> Result<Option<Selected>> {
         // Not a master's file (facts, say): the general path reads it, or says why not.
         Err(_) => Ok(None),
         Ok(selected) => Ok(selected),
+    }
+}
+
+/// For one security of one store as it is now, the master of that security alone, read
+/// from the pages that hold its facts; `None` to read the whole store.
+fn store_lookup(plan: &Build) -> Result<Option<SecurityMaster>> {
+    let (view, source) = (&plan.view, &plan.source);
+    match (&source.facts[..], view.security) {
+        ([path], Some(id))
+            if source.updates.is_empty()
+                && source.known_at.is_none()
+                && secmaster_store::Store::is_store(path) =>
+        {
+            Ok(Some(secmaster_store::Store::read(path, |s| {
+                s.master_of(&[id])
+            })?))
+        }
+        _ => Ok(None),
     }
 }
 
