@@ -226,7 +226,8 @@ fn read(path: &Path, query: &Query<'_>) -> Result<Option<Selected>> {
 /// The securities with `value` in column `attribute` in some row of the table file at
 /// `path` (a master's, or a store's table file), in order, each once; `Ok(None)` if the
 /// file is not such a table. Only `security_id` and the attribute's column are read, the
-/// row groups in parallel, text as dictionary indices; an integer column (one widened to
+/// row groups in parallel (for text, those whose bloom filter may hold the value), text as
+/// dictionary indices; an integer column (one widened to
 /// float since the file was written) matches a float it equals. A file without the column
 /// holds the value nowhere.
 ///
@@ -258,6 +259,19 @@ pub fn ids_with(
         let found: Vec<Result<Vec<i64>>> = groups
             .par_iter()
             .map(|g| -> Result<Vec<i64>> {
+                // A text value the group's bloom filter has not seen is not in it.
+                if let Value::Str(text) = value {
+                    let builder = ParquetRecordBatchReaderBuilder::new_with_metadata(
+                        atomic::open(path)?,
+                        meta.clone(),
+                    );
+                    let filter = builder
+                        .get_row_group_column_bloom_filter(g.index, at)
+                        .map_err(parquet_error(path))?;
+                    if filter.is_some_and(|f| !f.check(&**text)) {
+                        return Ok(Vec::new());
+                    }
+                }
                 let batches = read_group(&meta, g.index, g.rows, &g.ranges, &[0, at], path)?;
                 let mut ids = Vec::new();
                 // A column chunk's batches share its dictionary: its entries are matched
@@ -778,6 +792,67 @@ mod tests {
                 (expected, got) => prop_assert!(false, "{q:?} {layout:?}: expected {expected:?}, got {got:?}"),
             }
         }
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 64, ..ProptestConfig::default() })]
+
+        /// `ids_with` finds exactly the securities with the value in some row, whatever
+        /// the row groups (each with its bloom filters).
+        #[test]
+        fn ids_with_finds_every_security_with_the_value(master in masters(), layout in layouts()) {
+            let file = write(&master, layout);
+            let table = master.table();
+            for (c, column) in table.columns().iter().enumerate().skip(KEY_COLUMNS.len()) {
+                let mut values: Vec<Value> = table.column_values(c).filter(|v| !v.is_null()).cloned().collect();
+                values.push(Value::from("absent"));
+                values.push(Value::Int(-99));
+                for value in values {
+                    let mut expected: Vec<i64> = table
+                        .rows()
+                        .filter(|r| r[c] == value)
+                        .map(|r| match r[0] { Value::Int(id) => id, _ => unreachable!() })
+                        .collect();
+                    expected.dedup();
+                    let got = ids_with(file.path(), column.name(), &value).unwrap().unwrap();
+                    prop_assert_eq!(got, expected, "{} = {:?}", column.name(), value);
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn a_text_column_s_bloom_filters_skip_the_row_groups_without_the_value() {
+        let facts =
+            (0..3000).map(|id| secmaster_core::Fact::new(id, "ticker", format!("T{id}"), day(0)));
+        let master = SecurityMaster::build(facts).unwrap();
+        let layout = Layout {
+            page_rows: 100,
+            group_pages: 5,
+            dictionary_limit: 1 << 20,
+        };
+        let file = write(&master, layout);
+        let builder =
+            ParquetRecordBatchReaderBuilder::try_new(std::fs::File::open(file.path()).unwrap())
+                .unwrap();
+        let groups = builder.metadata().num_row_groups();
+        assert_eq!(groups, 6);
+        let hits = (0..groups)
+            .filter(|&g| {
+                builder
+                    .get_row_group_column_bloom_filter(g, 3)
+                    .unwrap()
+                    .unwrap()
+                    .check("T1234")
+            })
+            .count();
+        assert_eq!(hits, 1);
+        assert_eq!(
+            ids_with(file.path(), "ticker", &Value::from("T1234"))
+                .unwrap()
+                .unwrap(),
+            [1234]
+        );
     }
 
     #[test]
