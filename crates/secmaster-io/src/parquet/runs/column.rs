@@ -205,9 +205,12 @@ impl<'a> ColumnRuns<'a> {
             .set_dictionary_page_offset(dictionary_offset);
         if let Some(statistics) = self.statistics(descr, &chunk) {
             let levels = vec![chunk.nulls as i64, first_row - chunk.nulls as i64];
-            metadata = metadata
-                .set_statistics(statistics)
-                .set_definition_level_histogram(Some(LevelHistogram::from(levels)));
+            metadata = metadata.set_statistics(statistics);
+            // A required column has no levels, and so no histogram of them.
+            if descr.max_def_level() > 0 {
+                metadata =
+                    metadata.set_definition_level_histogram(Some(LevelHistogram::from(levels)));
+            }
         }
         let close = ColumnCloseResult {
             bytes_written: sink.bytes_written() as u64,
