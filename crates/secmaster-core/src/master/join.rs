@@ -1,10 +1,12 @@
 //! Positions joined onto a master as of their dates (rule 10), column by column.
 //!
 //! [`SecurityMaster::match_positions`] finds, for each position, the row of its security
-//! valid on its date, and keeps each distinct row it finds once, as columns of references
-//! into the facts in force: the [`Matches`]. Writers gather their output columns from those
-//! (a take by row index), so no row of values is ever made; [`SecurityMaster::join_positions`]
-//! is the same join as a [`Table`], for small inputs and tests.
+//! valid on its date, and keeps each distinct row it finds once, as columns of runs of
+//! references into the facts in force (a value carried over several matched rows is one
+//! run): the [`Matches`]. Writers turn each column into an array of the matched rows and
+//! gather their output from it (a take by row index), so no row of values is ever made;
+//! [`SecurityMaster::join_positions`] is the same join as a [`Table`], for small inputs and
+//! tests.
 
 use chrono::NaiveDate;
 use rayon::prelude::*;
@@ -21,15 +23,17 @@ const PARALLEL_POSITIONS: usize = 64 * 1024;
 const NONE: u32 = u32::MAX;
 
 /// Which row of the master each position joins, from [`SecurityMaster::match_positions`]:
-/// the distinct rows found, as one column of cells per attribute (each a reference into
-/// the master's facts, so nothing is copied), and for each position the index of its row
-/// among them, if it has one.
+/// the distinct rows found, as one column of runs per attribute (each value a reference
+/// into the master's facts, so nothing is copied), and for each position the index of its
+/// row among them, if it has one.
 #[derive(Debug, Clone)]
 pub struct Matches<'a> {
     /// The attribute columns, in the master's order.
     columns: Vec<Column>,
-    /// Per attribute column, the cell of each matched row.
-    cells: Vec<Vec<&'a Value>>,
+    /// Per attribute column, its cells down the matched rows as runs `(n, value)`.
+    runs: Vec<Vec<(usize, &'a Value)>>,
+    /// The number of matched rows.
+    num_rows: usize,
     /// Per position, its matched row, or [`NONE`].
     rows: Vec<u32>,
     /// The number of positions with a row.
@@ -54,11 +58,11 @@ impl<'a> Matches<'a> {
 
     /// The number of distinct master rows the positions fell in.
     pub fn num_rows(&self) -> usize {
-        self.cells.first().map_or(0, Vec::len)
+        self.num_rows
     }
 
-    /// The matched row of position `i` (an index into each of [`Matches::column`]), or
-    /// `None` when no row covers it.
+    /// The matched row of position `i` (a row of [`Matches::column_runs`]), or `None` when
+    /// no row covers it.
     ///
     /// # Panics
     /// If `i >= self.num_positions()`.
@@ -77,19 +81,35 @@ impl<'a> Matches<'a> {
             .map(|(i, _)| i)
     }
 
-    /// Attribute column `c`'s cell in each matched row.
+    /// Attribute column `c`'s cells down the matched rows (in the order of
+    /// [`Matches::row_of`]) as runs: `(n, value)` is `value` in the next `n` rows. The runs
+    /// cover every matched row; neighbouring runs may hold equal values.
     ///
     /// # Panics
     /// If `c >= self.attribute_columns().len()`.
-    pub fn column(&self, c: usize) -> &[&'a Value] {
-        &self.cells[c]
+    pub fn column_runs(&self, c: usize) -> &[(usize, &'a Value)] {
+        &self.runs[c]
+    }
+
+    /// Attribute column `c`'s cell in each matched row: [`Matches::column_runs`] spelled
+    /// out.
+    ///
+    /// # Panics
+    /// If `c >= self.attribute_columns().len()`.
+    pub fn column(&self, c: usize) -> Vec<&'a Value> {
+        let mut out = Vec::with_capacity(self.num_rows);
+        for &(n, v) in &self.runs[c] {
+            out.extend(std::iter::repeat_n(v, n));
+        }
+        out
     }
 }
 
-/// The rows one part of the sorted positions found: its cells per column, and
-/// `(position, row within the part)` for each position with a row.
+/// The rows one part of the sorted positions found: its runs per column, its row count,
+/// and `(position, row within the part)` for each position with a row.
 struct Part<'a> {
-    cells: Vec<Vec<&'a Value>>,
+    runs: Vec<Vec<(usize, &'a Value)>>,
+    rows: u32,
     found: Vec<(u32, u32)>,
 }
 
@@ -115,6 +135,7 @@ impl SecurityMaster {
     /// assert_eq!(matches.row_of(0), matches.row_of(2)); // the same row
     /// let ticker = matches.attribute_columns().iter().position(|c| c.name() == "ticker").unwrap();
     /// assert_eq!(matches.column(ticker)[matches.row_of(0).unwrap()], &Value::from("LENZ"));
+    /// assert_eq!(matches.column_runs(ticker), [(1, &Value::from("LENZ"))]);
     /// assert_eq!(matches.kept(Join::Left).count(), 3);
     /// # Ok::<(), secmaster_core::Error>(())
     /// ```
@@ -144,28 +165,23 @@ impl SecurityMaster {
         } else {
             vec![self.match_part(&order)]
         };
-        let total: usize = parts
-            .iter()
-            .map(|p| p.cells.first().map_or(0, Vec::len))
-            .sum();
-        let mut cells: Vec<Vec<&Value>> = (0..columns.len())
-            .map(|_| Vec::with_capacity(total))
-            .collect();
+        let mut runs: Vec<Vec<(usize, &Value)>> = vec![Vec::new(); columns.len()];
         let mut rows = vec![NONE; ids.len()];
-        let mut matched = 0;
+        let (mut matched, mut num_rows) = (0, 0u32);
         for part in parts {
-            let base = cells.first().map_or(0, Vec::len) as u32;
             for &(i, r) in &part.found {
-                rows[i as usize] = base + r;
+                rows[i as usize] = num_rows + r;
             }
             matched += part.found.len();
-            for (all, mine) in cells.iter_mut().zip(part.cells) {
+            num_rows += part.rows;
+            for (all, mine) in runs.iter_mut().zip(part.runs) {
                 all.extend(mine);
             }
         }
         Matches {
             columns,
-            cells,
+            runs,
+            num_rows: num_rows as usize,
             rows,
             matched,
         }
@@ -175,10 +191,10 @@ impl SecurityMaster {
     fn match_part<'a>(&'a self, keys: &[(i64, NaiveDate, u32)]) -> Part<'a> {
         let order = &self.schema.order;
         let mut part = Part {
-            cells: order.iter().map(|_| Vec::new()).collect(),
+            runs: order.iter().map(|_| Vec::new()).collect(),
+            rows: 0,
             found: Vec::new(),
         };
-        let mut rows = 0u32;
         let mut state = Vec::new();
         for group in keys.chunk_by(|a, b| a.0 == b.0) {
             let id = group[0].0;
@@ -194,12 +210,17 @@ impl SecurityMaster {
                 }
                 if kept != Some(walk.next) {
                     kept = Some(walk.next);
-                    for (cells, &a) in part.cells.iter_mut().zip(order) {
-                        cells.push(walk.state[a as usize]);
+                    for (runs, &a) in part.runs.iter_mut().zip(order) {
+                        let value: &'a Value = walk.state[a as usize];
+                        // The same fact (or the same null) as the row before: one run.
+                        match runs.last_mut() {
+                            Some((n, v)) if std::ptr::eq(*v, value) => *n += 1,
+                            _ => runs.push((1, value)),
+                        }
                     }
-                    rows += 1;
+                    part.rows += 1;
                 }
-                part.found.push((i, rows - 1));
+                part.found.push((i, part.rows - 1));
             }
             state = walk.state;
         }
@@ -241,7 +262,9 @@ impl SecurityMaster {
         .into_iter()
         .chain(matches.attribute_columns().iter().cloned())
         .collect();
-        let width = matches.attribute_columns().len();
+        let cells: Vec<Vec<&Value>> = (0..matches.attribute_columns().len())
+            .map(|c| matches.column(c))
+            .collect();
         let rows = matches
             .kept(join)
             .map(|i| {
@@ -252,8 +275,8 @@ impl SecurityMaster {
                     Value::Date(p.date()),
                 ];
                 let row = matches.row_of(i);
-                let attributes = (0..width).map(|c| match row {
-                    Some(r) => matches.column(c)[r].clone(),
+                let attributes = cells.iter().map(|column| match row {
+                    Some(r) => column[r].clone(),
                     None => Value::Null,
                 });
                 lead.into_iter().chain(attributes).collect()

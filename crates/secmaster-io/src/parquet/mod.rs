@@ -66,7 +66,7 @@ fn table_properties(schema: &Schema) -> WriterProperties {
 }
 
 /// Writes the batches to a table file at `path`, replacing it only once it is complete.
-fn write_batches(
+pub(crate) fn write_batches(
     path: &Path,
     schema: SchemaRef,
     batches: impl Iterator<Item = RecordBatch>,
