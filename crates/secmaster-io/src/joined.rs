@@ -27,6 +27,7 @@ use rayon::prelude::*;
 use secmaster_core::{Column, Join, Matches, SecurityMaster, Table, Value, ValueType};
 
 use crate::arrow::{DEFAULT_BATCH_ROWS, column_of_runs, days, to_arrow_schema};
+use crate::parquet::ColumnRuns;
 use crate::positions::{PositionColumns, Quantities};
 use crate::schema::TableSchema;
 use crate::{Error, Format, Result, atomic};
@@ -36,8 +37,6 @@ use crate::{Error, Format, Result, atomic};
 pub struct Joined<'a> {
     positions: &'a PositionColumns,
     matches: Matches<'a>,
-    /// Each attribute column's cells of the matched rows.
-    rows: Vec<ArrayRef>,
     /// The positions the join keeps, in order: its output rows.
     kept: Vec<u32>,
     schema: TableSchema,
@@ -62,13 +61,7 @@ pub fn join<'a>(
 ) -> Joined<'a> {
     let matches = master.match_positions(&positions.security_id, &positions.date);
     let kept = matches.kept(join).map(|i| i as u32).collect();
-    let rows = (0..matches.attribute_columns().len())
-        .into_par_iter()
-        .map(|c| {
-            let ty = matches.attribute_columns()[c].value_type();
-            column_of_runs(matches.column_runs(c), ty, matches.num_rows())
-        })
-        .collect();
+
     let quantity = match positions.quantity {
         Quantities::Int(_) => ValueType::Int,
         Quantities::Float(_) => ValueType::Float,
@@ -84,7 +77,6 @@ pub fn join<'a>(
     Joined {
         positions,
         matches,
-        rows,
         kept,
         schema: TableSchema::new(columns, 3, None),
     }
@@ -109,11 +101,21 @@ impl<'a> Joined<'a> {
         Arc::new(to_arrow_schema(&self.schema))
     }
 
-    /// Output rows `rows` as a record batch of [`Joined::arrow_schema`].
-    ///
-    /// # Panics
-    /// If `rows` reaches past [`Joined::num_rows`].
-    pub fn batch(&self, schema: &SchemaRef, rows: Range<usize>) -> RecordBatch {
+    /// Each attribute column's cells of the matched rows, an array each, made on rayon's
+    /// threads: what [`Joined::batch`] gathers from.
+    fn matched_arrays(&self) -> Vec<ArrayRef> {
+        let columns = self.matches.attribute_columns();
+        (0..columns.len())
+            .into_par_iter()
+            .map(|c| {
+                let runs = self.matches.column_runs(c);
+                column_of_runs(runs, columns[c].value_type(), self.matches.num_rows())
+            })
+            .collect()
+    }
+
+    /// Output rows `rows` as a record batch of `schema`, gathered from `matched`.
+    fn batch(&self, schema: &SchemaRef, matched: &[ArrayRef], rows: Range<usize>) -> RecordBatch {
         let kept = &self.kept[rows];
         let p = self.positions;
         let mut arrays: Vec<ArrayRef> = Vec::with_capacity(schema.fields().len());
@@ -140,23 +142,24 @@ impl<'a> Joined<'a> {
             arrow_select::take::take(array, &indices, None).expect("indices are in bounds")
         };
         if kept.len() >= PARALLEL_ROWS {
-            arrays.par_extend(self.rows.par_iter().map(take));
+            arrays.par_extend(matched.par_iter().map(take));
         } else {
-            arrays.extend(self.rows.iter().map(take));
+            arrays.extend(matched.iter().map(take));
         }
         let options = RecordBatchOptions::new().with_row_count(Some(kept.len()));
         RecordBatch::try_new_with_options(schema.clone(), arrays, &options)
             .expect("arrays are built to the schema")
     }
 
-    /// The output as record batches of at most `rows` rows, made one at a time as they are
-    /// asked for.
+    /// The output as record batches of at most `rows` rows, each gathered (Arrow's `take`)
+    /// as it is asked for from arrays of the matched rows, which are made first.
     pub fn batches(&self, rows: usize) -> impl Iterator<Item = RecordBatch> + '_ {
         let schema = self.arrow_schema();
+        let matched = self.matched_arrays();
         let rows = rows.max(1);
-        (0..self.num_rows())
-            .step_by(rows)
-            .map(move |from| self.batch(&schema, from..(from + rows).min(self.num_rows())))
+        (0..self.num_rows()).step_by(rows).map(move |from| {
+            self.batch(&schema, &matched, from..(from + rows).min(self.num_rows()))
+        })
     }
 
     /// Each output row's cells, key cells made, attribute cells borrowed from the master.
@@ -231,8 +234,10 @@ impl<'a> Joined<'a> {
     }
 
     /// Writes the output to a file in `format`, replacing `path` only once it is complete:
-    /// Parquet and Arrow IPC a batch at a time, CSV (with its schema sidecar) and JSON Lines
-    /// a row at a time, SQLite from a [`Table`] of the output.
+    /// Parquet a row group at a time, straight from the matched rows (each distinct value
+    /// of a column looked up in the row group's dictionary once, then its index repeated;
+    /// the pages a master's file has), Arrow IPC a batch at a time, CSV (with its schema
+    /// sidecar) and JSON Lines a row at a time, SQLite from a [`Table`] of the output.
     pub fn write_as(&self, path: impl AsRef<Path>, format: Format) -> Result<()> {
         let path = path.as_ref();
         let io = |source| Error::Write {
@@ -240,11 +245,7 @@ impl<'a> Joined<'a> {
             source,
         };
         match format {
-            Format::Parquet => crate::parquet::write_batches(
-                path,
-                self.arrow_schema(),
-                self.batches(DEFAULT_BATCH_ROWS),
-            ),
+            Format::Parquet => crate::parquet::write_gathered(path, &self.schema, self),
             Format::Ipc => crate::ipc::write_batches(
                 path,
                 &self.arrow_schema(),
@@ -262,3 +263,41 @@ impl<'a> Joined<'a> {
 }
 
 static NULL: Value = Value::Null;
+
+impl crate::parquet::Gather for Joined<'_> {
+    fn num_rows(&self) -> usize {
+        self.kept.len()
+    }
+
+    fn fill<'a>(&'a self, c: usize, rows: Range<usize>, cells: &mut ColumnRuns<'a>) {
+        let kept = &self.kept[rows];
+        let p = self.positions;
+        match (c, &p.quantity) {
+            (0, _) => kept
+                .iter()
+                .for_each(|&i| cells.int(1, p.security_id[i as usize])),
+            (1, Quantities::Int(q)) => kept.iter().for_each(|&i| cells.int(1, q[i as usize])),
+            (1, Quantities::Float(q)) => {
+                kept.iter().for_each(|&i| cells.float(1, q[i as usize]));
+            }
+            (2, _) => kept
+                .iter()
+                .for_each(|&i| cells.date(1, days(p.date[i as usize]))),
+            (c, _) => {
+                // Each matched row's dictionary index, a run of the matched rows at a time
+                // (a value is hashed once per run, not once per cell); then each output
+                // cell's index is its row's.
+                let mut index_of_row = Vec::with_capacity(self.matches.num_rows());
+                for &(n, value) in self.matches.column_runs(c - 3) {
+                    index_of_row.extend(std::iter::repeat_n(cells.index_of(value), n));
+                }
+                for &i in kept {
+                    match self.matches.row_of(i as usize) {
+                        None => cells.null(1),
+                        Some(r) => cells.indexed(1, index_of_row[r]),
+                    }
+                }
+            }
+        }
+    }
+}
