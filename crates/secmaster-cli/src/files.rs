@@ -5,8 +5,9 @@ use std::io::Write;
 use std::path::Path;
 
 use anyhow::{Context, Result, anyhow};
-use secmaster_core::{Position, SecurityMaster, Table};
+use secmaster_core::{SecurityMaster, Table};
 use secmaster_io::file::Content;
+use secmaster_io::positions::PositionColumns;
 use secmaster_io::{Format, ReadOptions};
 
 use crate::args::Dialect;
@@ -54,9 +55,9 @@ pub(crate) fn read_input(path: &Path, existing: Option<&SecurityMaster>) -> Resu
     }
 }
 
-/// Reads a positions file: `security_id,quantity,date`.
-pub(crate) fn read_positions(path: &Path) -> Result<Vec<Position>> {
-    Ok(secmaster_io::positions::read(
+/// Reads a positions file (`security_id,quantity,date`) column by column.
+pub(crate) fn read_positions(path: &Path) -> Result<PositionColumns> {
+    Ok(secmaster_io::positions::read_columns(
         path,
         &ReadOptions::default(),
     )?)

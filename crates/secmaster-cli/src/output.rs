@@ -8,6 +8,7 @@ use anyhow::{Context, Result};
 use secmaster_core::{SecurityMaster, Table};
 use secmaster_io::Format;
 use secmaster_io::atomic::Draft;
+use secmaster_io::joined::Joined;
 use secmaster_io::query::Selected;
 
 use crate::args::OutputFormat;
@@ -62,6 +63,22 @@ pub(crate) fn emit_selected(
             Ok(selected.write(path, format)?)
         }
         _ => emit(&selected.to_table()?, output, out),
+    }
+}
+
+/// Writes positions joined onto a master as `output` says: a file format straight from the
+/// join's columns (Parquet and Arrow IPC a batch at a time, CSV and JSON Lines a row at a
+/// time), the text table from a copy of it.
+pub(crate) fn emit_joined(joined: &Joined<'_>, output: &Output, out: &mut dyn Write) -> Result<()> {
+    let format = match output.format {
+        OutputFormat::Table => return emit(&joined.to_table(), output, out),
+        OutputFormat::File(format) => format,
+    };
+    let text = |w: &mut dyn Write| -> Result<()> { Ok(joined.to_writer(w, format)?) };
+    match &output.path {
+        None => text(out),
+        Some(path) if is_device(path) => to_device(path, output.format, text),
+        Some(path) => Ok(joined.write_as(path, format)?),
     }
 }
 

@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use chrono::NaiveDate;
 
-use crate::Value;
+use crate::{Value, ValueType};
 
 /// One assertion of the audit trail: security `security_id` has `attribute = value` from
 /// `effective_date` on.
@@ -95,21 +95,83 @@ impl fmt::Display for Fact {
     }
 }
 
+/// How many units a [`Position`] holds: a whole number, or a fraction.
+///
+/// A column of quantities is `int` when every one is [`Quantity::Int`] and `float` as soon
+/// as one is a [`Quantity::Float`], the integers widened as rule 8 widens a mixed column
+/// (exact up to 2^53).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Quantity {
+    /// A whole number of units.
+    Int(i64),
+    /// A fractional number of units.
+    Float(f64),
+}
+
+impl Quantity {
+    /// The quantity as a float (an integer beyond 2^53 rounds to the nearest).
+    pub fn as_f64(self) -> f64 {
+        match self {
+            Quantity::Int(i) => i as f64,
+            Quantity::Float(x) => x,
+        }
+    }
+
+    /// The quantity as a table cell of type `ty` (`Float` widens an integer).
+    pub fn to_value(self, ty: ValueType) -> Value {
+        match (self, ty) {
+            (Quantity::Int(i), ValueType::Int) => Value::Int(i),
+            (q, _) => Value::Float(q.as_f64()),
+        }
+    }
+
+    /// The type of a column holding `quantities`: `int` unless one is a float.
+    pub fn column_type(quantities: impl IntoIterator<Item = Quantity>) -> ValueType {
+        if quantities
+            .into_iter()
+            .any(|q| matches!(q, Quantity::Float(_)))
+        {
+            ValueType::Float
+        } else {
+            ValueType::Int
+        }
+    }
+}
+
+impl From<i64> for Quantity {
+    fn from(i: i64) -> Quantity {
+        Quantity::Int(i)
+    }
+}
+
+impl From<f64> for Quantity {
+    fn from(x: f64) -> Quantity {
+        Quantity::Float(x)
+    }
+}
+
 /// A holding of `quantity` units of a security on a date, to be joined as of that date onto
 /// the master (DESIGN.md rule 10).
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Position {
     security_id: i64,
-    quantity: f64,
+    quantity: Quantity,
     date: NaiveDate,
 }
 
 impl Position {
-    /// Makes a position.
-    pub fn new(security_id: i64, quantity: f64, date: NaiveDate) -> Position {
+    /// Makes a position; `quantity` is an `i64`, an `f64` or a [`Quantity`].
+    ///
+    /// ```
+    /// use secmaster_core::{Position, Quantity};
+    /// let d = chrono::NaiveDate::from_ymd_opt(2024, 2, 1).unwrap();
+    /// assert_eq!(Position::new(1, 100, d).quantity(), Quantity::Int(100));
+    /// assert_eq!(Position::new(1, 100.5, d).quantity(), Quantity::Float(100.5));
+    /// ```
+    pub fn new(security_id: i64, quantity: impl Into<Quantity>, date: NaiveDate) -> Position {
         Position {
             security_id,
-            quantity,
+            quantity: quantity.into(),
             date,
         }
     }
@@ -120,7 +182,7 @@ impl Position {
     }
 
     /// How many units are held.
-    pub fn quantity(&self) -> f64 {
+    pub fn quantity(&self) -> Quantity {
         self.quantity
     }
 

@@ -59,10 +59,10 @@ mod table;
 mod value;
 
 pub use error::{Error, Result};
-pub use fact::{Fact, Position};
+pub use fact::{Fact, Position, Quantity};
 pub use master::{
-    Chunk, Chunks, DEFAULT_PRIORITY, FromRows, Join, KEY_COLUMNS, Options, RowCursor, RowRef,
-    SecurityMaster, Source,
+    Chunk, Chunks, DEFAULT_PRIORITY, FromRows, Join, KEY_COLUMNS, Matches, Options, RowCursor,
+    RowRef, SecurityMaster, Source,
 };
 pub use table::{Column, Table};
 pub use value::{Value, ValueType};

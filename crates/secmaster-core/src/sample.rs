@@ -50,12 +50,12 @@ pub fn update() -> Vec<Fact> {
 /// The prototype's positions, including the one on security 3 that its pasted output shows.
 pub fn positions() -> Vec<Position> {
     [
-        (1, 100.0, (2, 1, 24)),
-        (1, 105.0, (2, 1, 24)),
-        (2, 150.0, (2, 1, 24)),
-        (1, 120.0, (3, 1, 24)),
-        (2, 140.0, (3, 1, 24)),
-        (3, 100.0, (3, 1, 24)),
+        (1, 100, (2, 1, 24)),
+        (1, 105, (2, 1, 24)),
+        (2, 150, (2, 1, 24)),
+        (1, 120, (3, 1, 24)),
+        (2, 140, (3, 1, 24)),
+        (3, 100, (3, 1, 24)),
     ]
     .into_iter()
     .map(|(id, q, (m, d, y))| Position::new(id, q, date(m, d, y)))

@@ -19,7 +19,7 @@ pub fn positions(config: &Config, count: usize) -> Result<Vec<Position>, Error> 
         .map(|_| {
             let s = rng.pick(&secs);
             let day = rng.range(i64::from(START), i64::from(END) + 1) as i32;
-            Position::new(s.id, rng.range(1, 10_001) as f64, date(day))
+            Position::new(s.id, rng.range(1, 10_001), date(day))
         })
         .collect())
 }

@@ -17,7 +17,11 @@ fn push_string(out: &mut Vec<u8>, s: &str) {
     serde_json::to_writer(out, s).expect("writing a string to a Vec cannot fail");
 }
 
-fn push_row<'v>(out: &mut Vec<u8>, columns: &[Column], cells: impl Iterator<Item = &'v Value>) {
+pub(crate) fn push_row<'v>(
+    out: &mut Vec<u8>,
+    columns: &[Column],
+    cells: impl Iterator<Item = &'v Value>,
+) {
     out.clear();
     out.push(b'{');
     for (i, (c, v)) in columns.iter().zip(cells).enumerate() {

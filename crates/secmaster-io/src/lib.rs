@@ -66,6 +66,7 @@ pub mod fuzzing;
 mod fx;
 mod infer;
 pub mod ipc;
+pub mod joined;
 pub mod json;
 mod parallel;
 pub mod parquet;

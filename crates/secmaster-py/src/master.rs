@@ -4,8 +4,8 @@ use std::path::{Path, PathBuf};
 
 use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
-use pyo3::types::{PyList, PyString, PyTuple};
-use secmaster_core::{Join, Options, Position, SecurityMaster};
+use pyo3::types::{PyBool, PyInt, PyList, PyString, PyTuple};
+use secmaster_core::{Join, Options, Position, Quantity, SecurityMaster};
 use secmaster_io::file::Content;
 use secmaster_io::{ReadOptions, file};
 
@@ -138,7 +138,15 @@ fn positions(py: Python<'_>, obj: &Bound<'_, PyAny>) -> PyResult<Vec<Position>> 
         return rows
             .iter()
             .map(|row| {
-                let (id, quantity, date): (i64, f64, Bound<'_, PyAny>) = row.extract()?;
+                let (id, quantity, date): (i64, Bound<'_, PyAny>, Bound<'_, PyAny>) =
+                    row.extract()?;
+                // A Python int stays an integer quantity (a bool is not a quantity).
+                let quantity: Quantity =
+                    if quantity.is_instance_of::<PyInt>() && !quantity.is_instance_of::<PyBool>() {
+                        Quantity::Int(quantity.extract()?)
+                    } else {
+                        Quantity::Float(quantity.extract()?)
+                    };
                 Ok(Position::new(id, quantity, date_of(&date)?))
             })
             .collect();

@@ -92,6 +92,15 @@ def test_views_and_joins():
     assert left.num_rows >= inner.num_rows
     tuples = master.join_positions([(1, 10.0, D(2024, 4, 1))])
     assert tuples["ticker"].to_pylist() == ["LENZ"]
+    # Quantities keep their type: integers stay int64, one float makes the column double.
+    assert str(inner.schema.field("quantity").type) == "int64"
+    assert str(tuples.schema.field("quantity").type) == "double"
+    ints = master.join_positions([(1, 10, D(2024, 4, 1)), (1, 11, D(2024, 4, 2))])
+    assert ints["quantity"].to_pylist() == [10, 11]
+    assert str(ints.schema.field("quantity").type) == "int64"
+    mixed = master.join_positions([(1, 10, D(2024, 4, 1)), (1, 2.5, D(2024, 4, 2))])
+    assert mixed["quantity"].to_pylist() == [10.0, 2.5]
+    assert str(mixed.schema.field("quantity").type) == "double"
     with pytest.raises(ValueError, match="inner"):
         master.join_positions(POSITIONS, how="outer")
 

@@ -61,7 +61,8 @@ def expected_table(expect):
 def result(case, master):
     view = case.get("view")
     if "positions" in case:
-        positions = [(i, float(q), datetime.date.fromisoformat(d)) for i, q, d in case["positions"]]
+        # A JSON integer quantity stays an int (an int column), any other number a float.
+        positions = [(i, q, datetime.date.fromisoformat(d)) for i, q, d in case["positions"]]
         return master.join_positions(positions, how=case.get("how", "inner"))
     if view is None:
         return master.to_arrow()

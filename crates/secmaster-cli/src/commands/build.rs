@@ -3,13 +3,13 @@
 use std::io::Write;
 
 use anyhow::Result;
-use secmaster_core::{Error as CoreError, Join, SecurityMaster, Value};
+use secmaster_core::{Error as CoreError, Join, SecurityMaster};
 use secmaster_io::query::{Query, Selected};
 
 use super::{load, narrow, view_master};
 use crate::error::Usage;
 use crate::files;
-use crate::output::{emit, emit_master, emit_selected};
+use crate::output::{emit, emit_joined, emit_master, emit_selected};
 use crate::plan::{Build, Env, Positions};
 use crate::progress::Progress;
 
@@ -82,21 +82,37 @@ fn store_lookup(plan: &Build) -> Result<Option<SecurityMaster>> {
     }
 }
 
-/// Builds the master, joins the positions as of their dates, takes the view, writes it.
+/// Builds the master while the positions are read, joins them as of their dates, takes the
+/// view, writes it. The join is columnar (`secmaster_io::joined`): `--security` and
+/// `--as-of` select positions before it, and the output is gathered a batch at a time
+/// straight into the file; only `--asset-class` and `--columns`, which look at the whole
+/// output, and the text table copy it into a `Table` first.
 pub(crate) fn run_positions(plan: &Positions, out: &mut dyn Write, env: &Env) -> Result<()> {
     // io's errors name the file and line already.
-    let positions = files::read_positions(&plan.positions)?;
-    let master = load(&plan.source, env)?;
+    let (positions, master) = rayon::join(
+        || files::read_positions(&plan.positions),
+        || load(&plan.source, env),
+    );
+    let (mut positions, master) = (positions?, master?);
+    let view = &plan.view;
+    if view.security.is_some() || view.as_of.is_some() {
+        positions = positions.filter(|id, date| {
+            view.security.is_none_or(|s| s == id) && view.as_of.is_none_or(|d| d == date)
+        });
+    }
     let join = if plan.left { Join::Left } else { Join::Inner };
-    let mut joined = master.join_positions(&positions, join);
-    if let Some(id) = plan.view.security {
-        joined = joined.where_security(id);
-    }
-    if let Some(day) = plan.view.as_of {
-        let date = Value::Date(day);
-        joined = joined.filter(|row| row[2] == date);
-    }
-    let table = narrow(joined, &plan.view, true)?;
-    let _progress = Progress::spinner(env, "writing".to_string());
-    emit(&table, &plan.output, out)
+    let joined = secmaster_io::joined::join(&master, &positions, join);
+    let result = if view.asset_class.is_none() && view.columns.is_empty() {
+        let _progress = Progress::spinner(env, "writing".to_string());
+        emit_joined(&joined, &plan.output, out)
+    } else {
+        narrow(joined.to_table(), view, true).and_then(|table| {
+            let _progress = Progress::spinner(env, "writing".to_string());
+            emit(&table, &plan.output, out)
+        })
+    };
+    drop(joined);
+    // As in `run`: the process ends next, so the master is not freed fact by fact.
+    std::mem::forget(master);
+    result
 }

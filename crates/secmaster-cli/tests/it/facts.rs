@@ -215,9 +215,29 @@ security_id  quantity  date        ticker  name
         "ticker",
     ])
     .ok();
+    // Integer quantities stay integers (rule 10).
     assert!(
-        left.ends_with("3,100.0,2024-03-01,ACME\n4,10.0,2024-03-01,\n"),
+        left.ends_with("3,100,2024-03-01,ACME\n4,10,2024-03-01,\n"),
         "{left}"
+    );
+    // One fractional quantity makes the column float, the integers widened.
+    let dir = tempfile::tempdir().unwrap();
+    let mixed = dir.path().join("mixed.csv");
+    std::fs::write(
+        &mixed,
+        "security_id,quantity,date\n1,100,2024-02-01\n3,2.5,2024-03-01\n",
+    )
+    .unwrap();
+    assert_eq!(
+        secmaster(&[
+            "positions",
+            mixed.to_str().unwrap(),
+            &trail,
+            "--columns",
+            "ticker"
+        ])
+        .ok(),
+        "security_id,quantity,date,ticker\n1,100.0,2024-02-01,GRPH\n3,2.5,2024-03-01,ACME\n"
     );
     assert_eq!(
         secmaster(&[

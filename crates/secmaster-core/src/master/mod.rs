@@ -41,6 +41,7 @@ use crate::{Error, Fact, Result};
 
 pub use self::chunks::{Chunk, Chunks};
 pub use self::from_rows::FromRows;
+pub use self::join::Matches;
 pub use self::views::Source;
 pub use self::walk::{RowCursor, RowRef};
 

@@ -7,7 +7,9 @@ use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
 use chrono::NaiveDate;
-use secmaster_core::{Fact, Join, Options, Position, SecurityMaster, Table, Value, ValueType};
+use secmaster_core::{
+    Fact, Join, Options, Position, Quantity, SecurityMaster, Table, Value, ValueType,
+};
 use serde_json::{Map, Value as Json};
 
 /// The suite is meant to cover every rule; fewer cases than this means files went missing.
@@ -423,9 +425,12 @@ fn parse_position(json: &Json) -> Outcome<Position> {
         .as_array()
         .and_then(|a| <&[Json; 3]>::try_from(a.as_slice()).ok())
         .ok_or("a position is [security_id, quantity, date]")?;
-    let quantity = quantity
-        .as_f64()
-        .ok_or_else(|| format!("quantity {quantity} is not a number"))?;
+    // A JSON integer is an integer quantity, any other number a float (DESIGN.md rule 10).
+    let quantity: Quantity = match (quantity.as_i64(), quantity.as_f64()) {
+        (Some(i), _) => i.into(),
+        (None, Some(x)) => x.into(),
+        (None, None) => return Err(format!("quantity {quantity} is not a number")),
+    };
     Ok(Position::new(int(id)?, quantity, date(day)?))
 }
 

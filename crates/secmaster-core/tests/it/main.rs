@@ -3,6 +3,7 @@
 //! conformance vectors of `conformance/`.
 
 mod conformance;
+mod join;
 mod rules;
 mod seed;
 

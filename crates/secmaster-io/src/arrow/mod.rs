@@ -357,7 +357,11 @@ fn chunk_batch(chunk: &Chunk<'_>, schema: &SchemaRef, types: &[Option<ValueType>
 
 /// An array of `rows` cells from runs `(n, value)`: `value` `n` times. Values are null or of
 /// type `ty`, as the core guarantees.
-fn column_of_runs(runs: &[(usize, &Value)], ty: Option<ValueType>, rows: usize) -> ArrayRef {
+pub(crate) fn column_of_runs(
+    runs: &[(usize, &Value)],
+    ty: Option<ValueType>,
+    rows: usize,
+) -> ArrayRef {
     macro_rules! primitive {
         ($builder:ty, $variant:ident, $convert:expr) => {{
             let mut b = <$builder>::with_capacity(rows);

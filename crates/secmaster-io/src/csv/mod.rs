@@ -47,6 +47,7 @@ pub(crate) mod records;
 mod table;
 
 pub use table::{from_reader, master_to_writer, read, read_master, to_writer, write, write_master};
+pub(crate) use table::{header, push_row, write_with_schema};
 
 /// The suffix of a table CSV's schema sidecar.
 pub const SCHEMA_SUFFIX: &str = ".schema.json";

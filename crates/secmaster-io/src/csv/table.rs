@@ -25,7 +25,7 @@ fn push_cell(line: &mut String, value: &Value) {
     }
 }
 
-fn header(columns: &[Column]) -> String {
+pub(crate) fn header(columns: &[Column]) -> String {
     let mut line = String::new();
     for (i, c) in columns.iter().enumerate() {
         if i > 0 {
@@ -37,7 +37,7 @@ fn header(columns: &[Column]) -> String {
     line
 }
 
-fn push_row<'v>(line: &mut String, cells: impl Iterator<Item = &'v Value>) {
+pub(crate) fn push_row<'v>(line: &mut String, cells: impl Iterator<Item = &'v Value>) {
     line.clear();
     for (i, v) in cells.enumerate() {
         if i > 0 {
@@ -77,7 +77,7 @@ pub fn master_to_writer(mut w: impl Write, master: &SecurityMaster) -> std::io::
     Ok(())
 }
 
-fn write_with_schema(
+pub(crate) fn write_with_schema(
     path: &Path,
     schema: &TableSchema,
     body: impl FnOnce(&mut dyn Write) -> std::io::Result<()>,

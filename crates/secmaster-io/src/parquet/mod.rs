@@ -33,7 +33,7 @@ use crate::{Error, Result, atomic};
 mod order;
 mod runs;
 
-pub(crate) use runs::Layout;
+pub(crate) use runs::{ColumnRuns, Gather, Layout};
 
 /// Turns the Parquet reader's or writer's errors into [`Error::Parquet`] naming `path`: a
 /// `map_err` argument for code outside io that drives parquet itself (the store's fact
@@ -263,6 +263,40 @@ fn finish<W: std::io::Write>(out: order::Tail<W>, path: &Path) -> Result<W> {
     out.finish().map_err(|source| Error::Write {
         path: path.to_path_buf(),
         source,
+    })
+}
+
+/// Rows per row group of [`write_gathered`]: parquet's writer's default. A gathered
+/// column's dictionary holds the values of every row `table` can gather from, so one row
+/// group (up to this size) has exactly the values it uses.
+const GATHERED_GROUP_ROWS: usize = 1024 * 1024;
+
+/// Writes the table `table` gives column by column, of columns `schema`, to a Parquet file
+/// at `path` (replaced only once complete): the pages, statistics and properties a
+/// master's file has ([`runs`]), each cell's dictionary index pushed as `table` finds it.
+pub(crate) fn write_gathered(
+    path: &Path,
+    schema: &TableSchema,
+    table: &impl runs::Gather,
+) -> Result<()> {
+    let arrow_schema = Arc::new(to_arrow_schema(schema));
+    let types: Vec<Option<ValueType>> = schema.columns().iter().map(Column::value_type).collect();
+    let props = table_properties(&arrow_schema);
+    atomic::write_file(path, |out| {
+        let out = order::Tail::new(out, float_columns(&arrow_schema));
+        let (mut file, _) = ArrowWriter::try_new(out, arrow_schema, Some(props))
+            .and_then(ArrowWriter::into_serialized_writer)
+            .map_err(parquet_error(path))?;
+        let out = runs::write_gathered(
+            &mut file,
+            &types,
+            table,
+            GATHERED_GROUP_ROWS,
+            Layout::DEFAULT,
+        )
+        .and_then(|()| file.into_inner())
+        .map_err(parquet_error(path))?;
+        finish(out, path).map(drop)
     })
 }
 

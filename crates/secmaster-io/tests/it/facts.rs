@@ -144,7 +144,7 @@ fn positions_csv_and_parquet() {
         p.iter().map(|p| p.security_id()),
     ));
     let qty: ArrayRef = Arc::new(Int64Array::from_iter_values(
-        p.iter().map(|p| p.quantity() as i64),
+        p.iter().map(|p| p.quantity().as_f64() as i64),
     ));
     let dates: ArrayRef =
         Arc::new(Date32Array::from_iter_values(p.iter().map(|p| {

@@ -3,6 +3,7 @@
 mod errors;
 mod facts;
 mod files;
+mod joined;
 mod roundtrip;
 mod sql;
 

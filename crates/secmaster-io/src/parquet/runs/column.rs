@@ -20,7 +20,7 @@ use super::{NULL, ZSTD_LEVEL};
 use crate::arrow::days;
 
 /// One column of a row group being gathered: its cells as runs of dictionary indices.
-pub(super) struct ColumnRuns<'a> {
+pub(crate) struct ColumnRuns<'a> {
     pub(super) values: Values<'a>,
     /// Consecutive cells as `(rows, index)`, [`NULL`] for null cells; neighbours differ.
     pub(super) runs: Vec<(u32, u32)>,
@@ -52,12 +52,12 @@ impl<'a> ColumnRuns<'a> {
     // #[inline] here and below: called per value or run from runs/mod.rs, which the
     // compiler may put in another codegen unit, where it would not inline them.
     #[inline]
-    pub(super) fn null(&mut self, n: usize) {
+    pub(crate) fn null(&mut self, n: usize) {
         self.push(n, NULL);
     }
 
     #[inline]
-    pub(super) fn int(&mut self, n: usize, x: i64) {
+    pub(crate) fn int(&mut self, n: usize, x: i64) {
         let Values::Int(d) = &mut self.values else {
             unreachable!("an int goes to an int column");
         };
@@ -65,8 +65,18 @@ impl<'a> ColumnRuns<'a> {
         self.push(n, i);
     }
 
+    /// `n` cells of float `x`.
     #[inline]
-    pub(super) fn date(&mut self, n: usize, day: i32) {
+    pub(crate) fn float(&mut self, n: usize, x: f64) {
+        let Values::Float(d) = &mut self.values else {
+            unreachable!("a float goes to a float column");
+        };
+        let i = d.index(x.to_bits());
+        self.push(n, i);
+    }
+
+    #[inline]
+    pub(crate) fn date(&mut self, n: usize, day: i32) {
         let Values::Date(d) = &mut self.values else {
             unreachable!("a date goes to a date column");
         };
@@ -77,8 +87,16 @@ impl<'a> ColumnRuns<'a> {
     /// `n` cells of `value`, which is null or of the column's type (the core stores every
     /// value at its column's type, rule 8).
     #[inline]
-    pub(super) fn value(&mut self, n: usize, value: &'a Value) {
-        let i = match (&mut self.values, value) {
+    pub(crate) fn value(&mut self, n: usize, value: &'a Value) {
+        let i = self.index_of(value);
+        self.push(n, i);
+    }
+
+    /// The index of `value` (null or of the column's type) in the column's dictionary,
+    /// added if new, for [`ColumnRuns::indexed`]; a null's is the null index.
+    #[inline]
+    pub(crate) fn index_of(&mut self, value: &'a Value) -> u32 {
+        match (&mut self.values, value) {
             (_, Value::Null) => NULL,
             (Values::Int(d), Value::Int(x)) => d.index(*x),
             (Values::Date(d), Value::Date(x)) => d.index(days(*x)),
@@ -86,8 +104,13 @@ impl<'a> ColumnRuns<'a> {
             (Values::Text(d), Value::Str(s)) => d.index(Text::new(s)),
             (Values::Bool, Value::Bool(b)) => u32::from(*b),
             (_, value) => unreachable!("{value:?} in a column of another type"),
-        };
-        self.push(n, i);
+        }
+    }
+
+    /// `n` cells of the value [`ColumnRuns::index_of`] gave `index`.
+    #[inline]
+    pub(crate) fn indexed(&mut self, n: usize, index: u32) {
+        self.push(n, index);
     }
 
     /// The column chunk, in pages of `page_rows` rows: its bytes (dictionary page, data

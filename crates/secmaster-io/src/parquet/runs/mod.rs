@@ -33,10 +33,11 @@ use parquet::column::writer::ColumnCloseResult;
 use parquet::errors::{ParquetError, Result};
 use parquet::file::writer::SerializedFileWriter;
 use parquet::schema::types::ColumnDescPtr;
+use rayon::prelude::*;
 use secmaster_core::{Chunk, Chunks, ValueType};
 
 use crate::arrow::days;
-use column::ColumnRuns;
+pub(crate) use column::ColumnRuns;
 
 /// Where a master's table is cut into pages and row groups, and when a dictionary is too
 /// large to write.
@@ -105,7 +106,12 @@ pub(crate) fn write_groups<W: Write + Send>(
     let failed = crate::parallel::ordered(
         2 * rayon::current_num_threads(),
         || groups.next(),
-        |pages| encode_group(&pages, types, columns, layout),
+        |pages| {
+            let page_rows: Vec<usize> = pages.iter().map(Chunk::num_rows).collect();
+            encode_group(types, columns, layout, &page_rows, |runs| {
+                fill_master(&pages, runs);
+            })
+        },
         |group| match append(file, group) {
             Ok(()) => ControlFlow::Continue(()),
             Err(e) => ControlFlow::Break(e),
@@ -126,16 +132,59 @@ fn append<W: Write + Send>(file: &mut SerializedFileWriter<W>, group: Result<Gro
 /// A row group's column chunks, each as its bytes and what the file's footer says of it.
 type Group = Vec<(Bytes, ColumnCloseResult)>;
 
-/// One row group's column chunks, each as its bytes and what the file's footer says of it.
-fn encode_group(
-    pages: &[Chunk<'_>],
+/// A table given column by column, for [`write_gathered`].
+pub(crate) trait Gather: Sync {
+    /// The number of rows.
+    fn num_rows(&self) -> usize;
+
+    /// Pushes column `c`'s cells of rows `rows`, in order, into `cells`.
+    fn fill<'a>(&'a self, c: usize, rows: std::ops::Range<usize>, cells: &mut ColumnRuns<'a>);
+}
+
+/// Encodes the rows of `table`, whose columns have `types`, into row groups of `file` of up
+/// to `group_rows` rows, in pages of `layout.page_rows` rows: the pages [`write_groups`]
+/// makes of a master, for a table whose cells are gathered column by column (the positions
+/// join). A row group's columns are gathered and encoded on rayon's threads, a column each.
+pub(crate) fn write_gathered<W: Write + Send>(
+    file: &mut SerializedFileWriter<W>,
     types: &[Option<ValueType>],
-    columns: &[ColumnDescPtr],
+    table: &impl Gather,
+    group_rows: usize,
     layout: Layout,
-) -> Result<Group> {
+) -> Result<()> {
+    let columns: Vec<ColumnDescPtr> = file.schema_descr().columns().to_vec();
+    if columns.len() != types.len() {
+        return Err(ParquetError::General(
+            "a nested column in a table".to_string(),
+        ));
+    }
+    let rows = table.num_rows();
+    for from in (0..rows).step_by(group_rows.max(1)) {
+        let group = from..(from + group_rows).min(rows);
+        let page_rows: Vec<usize> = group
+            .clone()
+            .step_by(layout.page_rows)
+            .map(|start| layout.page_rows.min(group.end - start))
+            .collect();
+        let encoded: Result<Group> = (0..columns.len())
+            .into_par_iter()
+            .map(|c| {
+                with_zstd(|zstd| {
+                    let mut cells = ColumnRuns::new(types[c], layout.dictionary_limit);
+                    table.fill(c, group.clone(), &mut cells);
+                    cells.encode(&columns[c], &page_rows, zstd)
+                })
+            })
+            .collect();
+        append(file, encoded)?;
+    }
+    Ok(())
+}
+
+/// Runs `f` with this thread's zstd context, kept from one row group to the next: a new
+/// one per row group cost ~3% of a 10M-fact build (its tables set up and paged in anew).
+fn with_zstd<T>(f: impl FnOnce(&mut zstd::bulk::Compressor<'static>) -> Result<T>) -> Result<T> {
     thread_local! {
-        /// Each thread's zstd context, kept from one row group to the next: a new one per
-        /// row group cost ~3% of a 10M-fact build (its tables set up and paged in anew).
         static ZSTD: Cell<Option<zstd::bulk::Compressor<'static>>> = const { Cell::new(None) };
     }
     // Taken out while in use, so a nested call on this thread would make its own.
@@ -144,25 +193,37 @@ fn encode_group(
         None => zstd::bulk::Compressor::new(ZSTD_LEVEL)
             .map_err(|e| ParquetError::External(Box::new(e)))?,
     };
-    let group = encode_group_with(pages, types, columns, layout, &mut zstd);
+    let result = f(&mut zstd);
     ZSTD.set(Some(zstd));
-    group
+    result
 }
 
-/// [`encode_group`] with this zstd context.
-fn encode_group_with(
-    pages: &[Chunk<'_>],
+/// One row group's column chunks, each as its bytes and what the file's footer says of it:
+/// the columns of `types`, whose cells `fill` pushes, in pages of `page_rows` rows.
+fn encode_group<'a>(
     types: &[Option<ValueType>],
     columns: &[ColumnDescPtr],
     layout: Layout,
-    zstd: &mut zstd::bulk::Compressor<'static>,
+    page_rows: &[usize],
+    fill: impl FnOnce(&mut [ColumnRuns<'a>]),
 ) -> Result<Group> {
-    let mut runs: Vec<ColumnRuns<'_>> = types
+    let mut runs: Vec<ColumnRuns<'a>> = types
         .iter()
         .map(|&ty| ColumnRuns::new(ty, layout.dictionary_limit))
         .collect();
+    fill(&mut runs);
+    with_zstd(|zstd| {
+        runs.into_iter()
+            .zip(columns)
+            .map(|(column, descr)| column.encode(descr, page_rows, zstd))
+            .collect()
+    })
+}
+
+/// Pushes the cells of a master's `pages` into its columns' runs.
+fn fill_master<'a>(pages: &[Chunk<'a>], runs: &mut [ColumnRuns<'a>]) {
     for page in pages {
-        let [ids, starts, ends, attributes @ ..] = &mut runs[..] else {
+        let [ids, starts, ends, attributes @ ..] = runs else {
             unreachable!("a master's table has its three key columns");
         };
         for (id, start, end) in page.keys() {
@@ -179,9 +240,4 @@ fn encode_group_with(
             }
         }
     }
-    let page_rows: Vec<usize> = pages.iter().map(Chunk::num_rows).collect();
-    runs.into_iter()
-        .zip(columns)
-        .map(|(column, descr)| column.encode(descr, &page_rows, zstd))
-        .collect()
 }
