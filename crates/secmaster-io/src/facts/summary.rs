@@ -17,7 +17,7 @@ use crate::text::{format_date, format_float};
 use crate::{Error, Result};
 
 /// What the facts of a part of an input say about each attribute's type: which types all
-/// its text values fit (the [`Fits`] a read of the whole types them by), and the types of
+/// its text values fit (what a read of the whole types them by), and the types of
 /// its typed values, each with its first fact. Made from a part's Arrow batches
 /// ([`TypeSummary::of_arrow`]), combined over the parts in any order
 /// ([`TypeSummary::merge`]), then decided into the columns a build of the whole input

@@ -30,7 +30,7 @@ from __future__ import annotations
 
 import json
 import os
-from typing import TYPE_CHECKING, Iterable, Iterator, Optional, Sequence, Union
+from typing import TYPE_CHECKING, Iterator, Optional, Sequence, Union
 
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -186,7 +186,6 @@ def build(
         ]
         + [pa.field(name, _ARROW_TYPES[ty], True) for name, ty in decided]
     )
-    declared = [(name, ty) for name, ty in decided]
     keys = [(c, "ascending") for c in arrival]
 
     def build_partition(batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
@@ -198,7 +197,7 @@ def build(
             return
         table = table.take(pc.sort_indices(table, sort_keys=keys)).select(fact_columns)
         built = _secmaster._build_part(
-            table, declared, priority=priority, date_format=date_format
+            table, decided, priority=priority, date_format=date_format
         )
         built = pa.Table.from_arrays(built.columns, schema=arrow_schema)
         yield from built.to_batches(max_chunksize=1 << 16)
