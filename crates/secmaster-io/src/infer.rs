@@ -6,7 +6,7 @@ use crate::text::{parse_bool, parse_date, parse_decimal, parse_float, parse_int}
 
 /// Which types every text seen so far fits. Start with [`Fits::default`], [`add`](Fits::add)
 /// each non-empty text, then ask for the [`narrowest`](Fits::narrowest) type.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub(crate) struct Fits {
     int: bool,
     float: bool,

@@ -62,6 +62,15 @@ impl Batches {
         )?)
     }
 
+    /// What the batches' facts say about each attribute's type.
+    pub(crate) fn summary(self, options: &ReadOptions) -> Result<secmaster_io::facts::TypeSummary> {
+        Ok(secmaster_io::facts::TypeSummary::of_arrow(
+            self.reader(),
+            Path::new(ARROW_INPUT),
+            options,
+        )?)
+    }
+
     /// The positions of the batches.
     pub(crate) fn positions(self) -> Result<Vec<Position>> {
         Ok(secmaster_io::positions::read_arrow(

@@ -9,11 +9,14 @@
 //! - `convert`: fact sources (paths, Arrow tables, Python tuples), values, tables out;
 //! - `master`: `Master`, `build`, `read`;
 //! - `store`: `Store`;
+//! - `spark`: the private helpers of `secmaster.spark` (a part's type summary, the columns
+//!   decided from all parts', a part's build at those columns);
 //! - `error`: secmaster's errors as `secmaster.Error` subclasses, with the CLI's messages.
 
 mod convert;
 mod error;
 mod master;
+mod spark;
 mod store;
 
 use arrow_array::builder::{Date32Builder, Int64Builder, StringBuilder};
@@ -87,5 +90,9 @@ fn _secmaster(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(master::read, m)?)?;
     m.add_function(wrap_pyfunction!(generate, m)?)?;
     m.add_function(wrap_pyfunction!(_count_facts, m)?)?;
+    m.add_function(wrap_pyfunction!(spark::_type_summary, m)?)?;
+    m.add_function(wrap_pyfunction!(spark::_decide_columns, m)?)?;
+    m.add_function(wrap_pyfunction!(spark::_build_part, m)?)?;
+    m.add_function(wrap_pyfunction!(spark::_date_layout, m)?)?;
     Ok(())
 }

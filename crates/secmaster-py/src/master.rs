@@ -62,7 +62,7 @@ fn add_file(master: &mut SecurityMaster, path: &Path, options: &ReadOptions) -> 
 }
 
 /// The read options of a `date_format`.
-fn read_options(date_format: Option<String>) -> ReadOptions {
+pub(crate) fn read_options(date_format: Option<String>) -> ReadOptions {
     match date_format {
         Some(f) => ReadOptions::default().with_date_format(f),
         None => ReadOptions::default(),

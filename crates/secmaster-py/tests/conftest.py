@@ -37,3 +37,45 @@ def assert_tables_equal(got: pa.Table, expected: pa.Table, context: str = "") ->
 
 def is_nan(x) -> bool:
     return isinstance(x, float) and math.isnan(x)
+
+
+@pytest.fixture(scope="session")
+def spark():
+    """One local Spark session (two cores) for every Spark test, so the JVM starts once.
+    Skips, saying why, where Spark cannot run here (no Java or no pyspark) unless
+    SECMASTER_REQUIRE_SPARK is set, as CI sets it: then it fails instead."""
+    import os
+    import shutil
+    import sys
+
+    reason = None
+    if shutil.which("java") is None and not os.environ.get("JAVA_HOME"):
+        reason = "no Java on PATH and no JAVA_HOME"
+    else:
+        try:
+            import pyspark  # noqa: F401
+        except ImportError:
+            reason = "pyspark is not installed (pip install './crates/secmaster-py[spark]')"
+    if reason is not None:
+        if os.environ.get("SECMASTER_REQUIRE_SPARK"):
+            pytest.fail(f"SECMASTER_REQUIRE_SPARK is set but Spark cannot run: {reason}")
+        print(f"\n*** SKIPPING THE SPARK TESTS: {reason} ***", file=sys.stderr)
+        pytest.skip(f"SPARK TESTS SKIPPED: {reason}")
+    from pyspark.sql import SparkSession
+
+    # The Python workers run this interpreter, which has secmaster installed.
+    os.environ["PYSPARK_PYTHON"] = sys.executable
+    os.environ["PYSPARK_DRIVER_PYTHON"] = sys.executable
+    session = (
+        SparkSession.builder.master("local[2]")
+        .appName("secmaster-tests")
+        .config("spark.sql.shuffle.partitions", "4")
+        .config("spark.default.parallelism", "4")
+        .config("spark.ui.enabled", "false")
+        .config("spark.sql.session.timeZone", "UTC")
+        .config("spark.driver.memory", "2g")
+        .getOrCreate()
+    )
+    session.sparkContext.setLogLevel("ERROR")
+    yield session
+    session.stop()

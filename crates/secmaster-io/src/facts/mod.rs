@@ -53,9 +53,11 @@ use crate::{Error, Format, Location, Result, atomic};
 
 mod json;
 mod parquet;
+mod summary;
 
 pub use json::read_json_lines;
 pub use parquet::{read_arrow, read_parquet};
+pub use summary::TypeSummary;
 
 /// How fact and position files are read: the date layout, and the columns of a master the
 /// facts will merge into.
@@ -238,6 +240,17 @@ impl Iterator for Facts {
 }
 
 impl ExactSizeIterator for Facts {}
+
+/// The strftime layout a reader picks for text dates whose first is `first` when no layout
+/// is set: `%Y-%m-%d` or the prototype's `%m/%d/%y`; `None` if `first` is in neither. An
+/// input read in parts is read with the layout of its first date, set in every part.
+pub fn date_layout(first: &str) -> Option<&'static str> {
+    match DateFormat::pick(&ReadOptions::default(), first)? {
+        DateFormat::Iso => Some("%Y-%m-%d"),
+        DateFormat::MonthDayYear => Some("%m/%d/%y"),
+        DateFormat::Custom(_) => None,
+    }
+}
 
 /// The layout of the dates in a file.
 #[derive(Debug, Clone)]

@@ -14,7 +14,7 @@ use crate::{Error, Location, Result};
 /// type) and `effective_date` (a date, or ISO text).
 pub fn read_parquet(path: impl AsRef<Path>, options: &ReadOptions) -> Result<Vec<Fact>> {
     let path = path.as_ref();
-    read_with(path, options, |row| {
+    read_with(path, options, false, |row| {
         crate::columnar::read_columns(path, &FACT_COLUMNS, row)
     })
 }
@@ -23,7 +23,9 @@ pub fn read_parquet(path: impl AsRef<Path>, options: &ReadOptions) -> Result<Vec
 /// [`read_parquet`]), typed the same way; `name` names the input in errors. This is how
 /// facts arrive from another Arrow library (pyarrow, Polars) without a file. A text
 /// `value` column (with integer ids, text attributes and dates as days or text) is read as
-/// a CSV's blocks are, in parallel and without a string per value.
+/// a CSV's blocks are, in parallel and without a string per value. Instead of `value`,
+/// the value may be split by type over `value_bool, value_int, value_float, value_str,
+/// value_date` (at most one set, none for a retraction), as a store's log segments hold it.
 pub fn read_arrow(
     batches: impl RecordBatchReader,
     name: &Path,
@@ -36,17 +38,56 @@ pub fn read_arrow(
     if let Some(typed) = crate::csv::facts::arrow::read(&schema, &batches, name, options)? {
         return Ok(Facts::of_typed(typed));
     }
-    read_with(name, options, |row| {
+    let split = !has(&schema, FACT_COLUMNS[2]) && SPLIT_COLUMNS.iter().all(|c| has(&schema, c));
+    if split {
+        // A store's log layout: the value in the one of five typed columns that is set.
+        return read_with(name, options, true, |row| {
+            let batches = batches.into_iter().map(Ok);
+            let mut cells = Vec::with_capacity(FACT_COLUMNS.len());
+            crate::columnar::read_batch_columns(name, &schema, batches, &SPLIT_COLUMNS, |c| {
+                let value = c[2..7].iter().find(|v| !v.is_null());
+                cells.clear();
+                cells.extend([c[0].clone(), c[1].clone()]);
+                cells.push(value.cloned().unwrap_or(Value::Null));
+                cells.push(c[7].clone());
+                row(&cells)
+            })
+        })
+        .map(Facts::of_vec);
+    }
+    read_with(name, options, false, |row| {
         let batches = batches.into_iter().map(Ok);
         crate::columnar::read_batch_columns(name, &schema, batches, &FACT_COLUMNS, row)
     })
     .map(Facts::of_vec)
 }
 
-/// Types the facts of the rows `read` hands over, row by row.
+/// The columns of facts whose value is split by type, as a store's log segments hold them:
+/// at most one of the five value columns is set (none for a retraction).
+const SPLIT_COLUMNS: [&str; 8] = [
+    "security_id",
+    "attribute",
+    "value_bool",
+    "value_int",
+    "value_float",
+    "value_str",
+    "value_date",
+    "effective_date",
+];
+
+fn has(schema: &arrow_schema::Schema, name: &str) -> bool {
+    schema
+        .fields()
+        .iter()
+        .any(|f| f.name().eq_ignore_ascii_case(name))
+}
+
+/// Types the facts of the rows `read` hands over, row by row; with `typed`, every value
+/// is taken as it is (a text one is a string, the empty string too).
 fn read_with(
     path: &Path,
     options: &ReadOptions,
+    typed: bool,
     read: impl FnOnce(&mut dyn FnMut(&[Value]) -> Result<()>) -> Result<()>,
 ) -> Result<Vec<Fact>> {
     let mut collector = Collector::new(options);
@@ -77,6 +118,7 @@ fn read_with(
         let date = DateFormat::of_cell(&mut dates, options, &cells[3])
             .map_err(|expected| invalid("effective_date", expected, &cells[3]))?;
         let raw = match &cells[2] {
+            value if typed => Raw::Typed(value.clone()),
             Value::Str(s) if s.is_empty() => Raw::Typed(Value::Null),
             Value::Str(s) => Raw::Text(Box::from(&**s)),
             other => Raw::Typed(other.clone()),

@@ -114,23 +114,77 @@ pub(crate) fn read(
     name: &Path,
     options: &ReadOptions,
 ) -> Result<Option<TypedFacts>> {
+    let known = known(options);
+    match blocks(schema, batches, name, options, &known) {
+        Some(blocks) => finish(blocks, &known).map(Some),
+        None => Ok(None),
+    }
+}
+
+/// What the text values of `batches` fit, per attribute in order of first appearance, if
+/// their columns are of the layouts above: exactly what [`read`] types them by (the same
+/// parse, the same [`Fits`]), for a decision taken over many inputs (`facts::TypeSummary`).
+/// `None` if the layout is not one of those; the first bad row's error if one is bad.
+pub(crate) fn summarize(
+    schema: &Schema,
+    batches: &[RecordBatch],
+    name: &Path,
+    options: &ReadOptions,
+) -> Result<Option<AttributeFits>> {
+    let known = known(options);
+    let Some(blocks) = blocks(schema, batches, name, options, &known) else {
+        return Ok(None);
+    };
+    let mut attributes: Vec<(Box<str>, Fits)> = Vec::new();
+    let mut index: HashMap<Box<str>, usize> = HashMap::new();
+    for block in blocks {
+        if let Some(error) = block.error {
+            return Err(error);
+        }
+        for attribute in block.attributes {
+            let a = *index.entry(attribute.name.clone()).or_insert_with(|| {
+                attributes.push((attribute.name.clone(), Fits::default()));
+                attributes.len() - 1
+            });
+            attributes[a].1.merge(&attribute.fits);
+        }
+    }
+    Ok(Some(attributes))
+}
+
+/// Each attribute's name and what its text values fit, in order of first appearance.
+pub(crate) type AttributeFits = Vec<(Box<str>, Fits)>;
+
+/// The types `options` declares.
+fn known(options: &ReadOptions) -> HashMap<&str, ValueType> {
+    options
+        .columns()
+        .iter()
+        .filter_map(|c| Some((c.name(), c.value_type()?)))
+        .collect()
+}
+
+/// The batches parsed slice by slice on rayon's threads, or `None` if their columns are
+/// not of the layouts above.
+fn blocks(
+    schema: &Schema,
+    batches: &[RecordBatch],
+    name: &Path,
+    options: &ReadOptions,
+    known: &HashMap<&str, ValueType>,
+) -> Option<Vec<Block>> {
     let mut indices = Vec::with_capacity(FACT_COLUMNS.len());
     for wanted in FACT_COLUMNS {
-        let Some(i) = schema
+        let i = schema
             .fields()
             .iter()
-            .position(|f| f.name().eq_ignore_ascii_case(wanted))
-        else {
-            return Ok(None);
-        };
+            .position(|f| f.name().eq_ignore_ascii_case(wanted))?;
         indices.push(i);
     }
     let mut slices = Vec::new();
     let mut first_row = 0u64;
     for batch in batches {
-        if Columns::of(batch, &indices).is_none() {
-            return Ok(None);
-        }
+        Columns::of(batch, &indices)?;
         let mut offset = 0;
         while offset < batch.num_rows() {
             let len = SLICE.min(batch.num_rows() - offset);
@@ -152,19 +206,14 @@ pub(crate) fn read(
             .date_format()
             .and_then(|_| DateFormat::pick(options, "")),
     };
-    let known: HashMap<&str, ValueType> = options
-        .columns()
-        .iter()
-        .filter_map(|c| Some((c.name(), c.value_type()?)))
-        .collect();
-    let blocks: Vec<Block> = slices
+    let blocks = slices
         .par_iter()
         .map(|(first_row, batch)| {
             let columns = Columns::of(batch, &indices).expect("checked above");
-            parse(columns, *first_row, name, dates.as_ref(), &known)
+            parse(columns, *first_row, name, dates.as_ref(), known)
         })
         .collect();
-    finish(blocks, &known).map(Some)
+    Some(blocks)
 }
 
 /// One slice's facts as compact cells, or its first error.
