@@ -227,29 +227,10 @@ pub(crate) struct UpdateArgs {
     pub(crate) as_known_at: Option<KnownAt>,
 }
 
-/// A point in a store's history: after a batch, or as committed by a time.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum KnownAt {
-    Batch(u64),
-    Time(chrono::DateTime<chrono::Utc>),
-}
+pub(crate) use secmaster_store::KnownAt;
 
 fn parse_known_at(s: &str) -> Result<KnownAt, String> {
-    if let Ok(n) = s.parse::<u64>() {
-        return Ok(KnownAt::Batch(n));
-    }
-    if let Ok(t) = chrono::DateTime::parse_from_rfc3339(s) {
-        return Ok(KnownAt::Time(t.to_utc()));
-    }
-    if let Ok(day) = s.parse::<NaiveDate>() {
-        let end = day
-            .and_hms_nano_opt(23, 59, 59, 999_999_999)
-            .expect("a valid time");
-        return Ok(KnownAt::Time(end.and_utc()));
-    }
-    Err(format!(
-        "`{s}` is neither a batch number, an RFC 3339 time (2026-11-27T09:30:00Z) nor a date"
-    ))
+    s.parse()
 }
 
 /// `secmaster init`.

@@ -6,7 +6,7 @@ use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
 use chrono::{DateTime, NaiveDate, Utc};
-use secmaster_core::{Column, KEY_COLUMNS, Options, SecurityMaster, Table, Value, ValueType};
+use secmaster_core::{Column, Fact, KEY_COLUMNS, Options, SecurityMaster, Table, Value, ValueType};
 use secmaster_io::TableSchema;
 
 use crate::manifest::{Batch, FOLDERS, MANIFEST, Manifest, write_error};
@@ -294,6 +294,37 @@ impl Store {
                 .map_err(|e| self.corrupt(&b.log.path, e))?;
         }
         Ok(master)
+    }
+
+    /// The master of one security (empty if the store has no facts about it) as the store
+    /// stood after batch `batch`, with the store's columns: its rows are those of
+    /// [`Store::master_after`]`(batch)` for it, read from the state file's pages and the log
+    /// segments that hold it rather than by building the whole master.
+    pub fn security_after(&self, security_id: i64, batch: u64) -> Result<SecurityMaster> {
+        if batch > self.last_batch() {
+            return Err(self.no_batch(batch));
+        }
+        let facts = self.facts_of(Some(&[security_id]), batch)?;
+        let mut master = self.empty_master()?;
+        master
+            .merge_parts(facts.halves())
+            .map_err(|e| self.corrupt("state", e))?;
+        Ok(master)
+    }
+
+    /// The facts of batch `batch` as they arrived, read from its log segment (checked
+    /// against its checksum): merged after the master as it stood after the batch before,
+    /// they give the master after it.
+    pub fn batch_facts(&self, batch: u64) -> Result<Vec<Fact>> {
+        let b = self
+            .manifest
+            .batches
+            .iter()
+            .find(|b| b.number == batch)
+            .ok_or_else(|| self.no_batch(batch))?;
+        let path = self.root.join(&b.log.path);
+        let facts = segment::read(&path, &b.log.checksum, None, 1)?;
+        Ok(facts.into_iter().flatten().map(|(f, _)| f).collect())
     }
 
     /// One security's periods, cell by cell, with the fact in force that set each value
