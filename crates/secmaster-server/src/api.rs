@@ -212,16 +212,8 @@ async fn security(
     let format = Format::negotiate(params.get("format").map(String::as_str), &headers)?;
     let snap = app.current();
     let batch = known_at(&snap, &params)?;
-    let rows = if batch == snap.batch() {
-        snap.master.history(id)
-    } else {
-        let store = snap.store.clone();
-        blocking(move || {
-            let master = store.security_after(id, batch).map_err(ApiError::store)?;
-            Ok(master.history(id))
-        })
-        .await?
-    };
+    // As known at an earlier batch: that batch's master, with that batch's columns.
+    let rows = master_at(&app, &snap, batch).await?.history(id);
     if rows.is_empty() {
         return Err(ApiError::new(
             StatusCode::NOT_FOUND,
@@ -559,11 +551,11 @@ async fn ingest(
     let worker = app.clone();
     let report = blocking(move || {
         let dir = tempfile::tempdir().map_err(ApiError::internal)?;
-        let path = dir.path().join(&name);
+        let path = dir.path().join(format!("body.{ext}"));
         std::fs::write(&path, &body).map_err(ApiError::internal)?;
         let options = IngestOptions::default().with_dry_run(dry_run);
         let report = Store::lock(&worker.root)
-            .and_then(|mut w| w.ingest(&[path], &options))
+            .and_then(|mut w| w.ingest_as(&[path], vec![name], &options))
             .map_err(ApiError::store)?;
         if !dry_run {
             // Serve the batch from this response on, without waiting for the watcher.

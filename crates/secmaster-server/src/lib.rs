@@ -4,8 +4,8 @@
 //! The server holds one [`Snapshot`](snapshot) at a time: the master of one committed batch
 //! and what lookups need, swapped whole when a watcher sees the store's manifest change, so
 //! every response is read from one committed batch, named in its `X-Secmaster-Batch` header
-//! and its ETag. Reads as known at an earlier batch go to the store (`Store::security_after`,
-//! `Store::lineage_after`, `Store::master_after`). It decides no domain rule: tables come
+//! and its ETag. Reads as known at an earlier batch go to the store (`Store::master_after`
+//! and `Store::lineage_after`). It decides no domain rule: tables come
 //! from the core, files and Arrow from secmaster-io, the log and ingests from the store.
 //!
 //! # Map

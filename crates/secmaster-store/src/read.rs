@@ -296,22 +296,6 @@ impl Store {
         Ok(master)
     }
 
-    /// The master of one security (empty if the store has no facts about it) as the store
-    /// stood after batch `batch`, with the store's columns: its rows are those of
-    /// [`Store::master_after`]`(batch)` for it, read from the state file's pages and the log
-    /// segments that hold it rather than by building the whole master.
-    pub fn security_after(&self, security_id: i64, batch: u64) -> Result<SecurityMaster> {
-        if batch > self.last_batch() {
-            return Err(self.no_batch(batch));
-        }
-        let facts = self.facts_of(Some(&[security_id]), batch)?;
-        let mut master = self.empty_master()?;
-        master
-            .merge_parts(facts.halves())
-            .map_err(|e| self.corrupt("state", e))?;
-        Ok(master)
-    }
-
     /// The facts of batch `batch` as they arrived, read from its log segment (checked
     /// against its checksum): merged after the master as it stood after the batch before,
     /// they give the master after it.
