@@ -1,7 +1,7 @@
 //! `secmaster serve`: point-in-time lookups over HTTP, and a page to browse a security's
 //! history, over a store.
 //!
-//! The server holds one [`Snapshot`](snapshot) at a time: the master of one committed batch
+//! The server holds one snapshot at a time: the master of one committed batch
 //! and what lookups need, swapped whole when a watcher sees the store's manifest change, so
 //! every response is read from one committed batch, named in its `X-Secmaster-Batch` header
 //! and its ETag. Reads as known at an earlier batch go to the store (`Store::master_after`

@@ -94,6 +94,13 @@ impl Driver {
 
     /// A WebDriver command; its `value`.
     fn call(&self, method: &str, path: &str, body: Option<Json>) -> Json {
+        self.try_call(method, path, body)
+            .unwrap_or_else(|e| panic!("{method} {path}: {e}"))
+    }
+
+    /// A WebDriver command; its `value`, or the error it answered (an element the page has
+    /// since replaced is "stale").
+    fn try_call(&self, method: &str, path: &str, body: Option<Json>) -> Result<Json, Json> {
         let url = if path == "/session" {
             format!("{}{path}", self.url)
         } else {
@@ -106,8 +113,11 @@ impl Driver {
         .unwrap();
         let status = response.status();
         let value: Json = response.into_body().read_json().unwrap();
-        assert!(status.is_success(), "{method} {path}: {value}");
-        value["value"].clone()
+        if status.is_success() {
+            Ok(value["value"].clone())
+        } else {
+            Err(value)
+        }
     }
 
     fn find(&self, css: &str) -> Option<String> {
@@ -140,7 +150,10 @@ impl Driver {
         eventually(Duration::from_secs(20), || {
             text = self
                 .find(css)
-                .map(|e| self.call("GET", &format!("/element/{e}/text"), None))
+                .and_then(|e| {
+                    self.try_call("GET", &format!("/element/{e}/text"), None)
+                        .ok()
+                })
                 .and_then(|t| t.as_str().map(str::to_string))
                 .unwrap_or_default();
             ready(&text)
