@@ -118,23 +118,31 @@ fn main() {
         0.2
     });
 
+    // The master alone first, for the memory ratio (and the ids and tickers to ask for).
     let before = rss();
+    let master = Store::open(&root).unwrap().master().unwrap();
+    let master_bytes = rss().saturating_sub(before);
     let started = Instant::now();
     let server = secmaster_server::start(
         Config::new(&root, "127.0.0.1:0".parse().unwrap()).with_poll(Duration::from_millis(20)),
     )
     .unwrap();
-    let served = rss().saturating_sub(before);
+    let served = rss().saturating_sub(before + master_bytes);
     println!(
         "store {}: batch {}, loaded in {:.2} s",
         root.display(),
         server.batch(),
         started.elapsed().as_secs_f64()
     );
+    println!(
+        "memory: the master alone {:.0} MiB ({} rows); the server added {:.0} MiB at start: \
+         {:.2}x",
+        mib(master_bytes),
+        master.num_rows(),
+        mib(served),
+        served as f64 / master_bytes.max(1) as f64
+    );
     let base = format!("http://{}/api/v1", server.addr());
-
-    // What to ask for: the store's ids and the tickers valid on a day.
-    let master = Store::open(&root).unwrap().master().unwrap();
     let ids: Arc<Vec<i64>> = Arc::new(master.security_ids().collect());
     let day: chrono::NaiveDate = "2024-06-28".parse().unwrap();
     let snapshot = master.as_of(day);
@@ -232,20 +240,10 @@ fn main() {
             committed.elapsed().as_secs_f64() * 1e3
         );
     }
-    let after = rss();
-    // The master alone, read again, for the memory ratio.
-    let before_master = rss();
-    let master = Store::open(&root).unwrap().master().unwrap();
-    let master_bytes = rss().saturating_sub(before_master);
     println!(
-        "memory: process RSS {:.0} MiB; the server added {:.0} MiB at start; the master alone \
-         {:.0} MiB ({} rows): {:.2}x",
-        mib(after),
-        mib(served),
-        mib(master_bytes),
-        master.num_rows(),
-        served as f64 / master_bytes.max(1) as f64
+        "memory: process RSS {:.0} MiB at the end (the server, its resolve index, the \
+         snapshots taken, and this process's clients)",
+        mib(rss())
     );
-    drop(master);
     server.stop().unwrap();
 }

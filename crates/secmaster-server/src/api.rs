@@ -321,9 +321,15 @@ async fn resolve(State(app): State<Arc<App>>, Query(params): Params, headers: He
         let index = if column < KEY_COLUMNS.len() {
             None
         } else {
-            let snap = snap.clone();
             let attribute = column - KEY_COLUMNS.len();
-            Some(blocking(move || Ok(snap.index(attribute))).await?)
+            match snap.built_index(attribute) {
+                Some(index) => Some(index),
+                // Built once per snapshot and attribute, off the workers.
+                None => {
+                    let snap = snap.clone();
+                    Some(blocking(move || Ok(snap.index(attribute))).await?)
+                }
+            }
         };
         match index {
             Some(index) => {

@@ -43,6 +43,12 @@ impl Snapshot {
         self.store.last_batch()
     }
 
+    /// The index of attribute `attribute` if it is built already.
+    pub(crate) fn built_index(&self, attribute: usize) -> Option<Arc<Index>> {
+        let built = self.resolve.lock().unwrap_or_else(|e| e.into_inner());
+        built.get(&attribute).cloned()
+    }
+
     /// The index of attribute `attribute` (its position among the attribute columns).
     pub(crate) fn index(&self, attribute: usize) -> Arc<Index> {
         let mut built = self.resolve.lock().unwrap_or_else(|e| e.into_inner());
