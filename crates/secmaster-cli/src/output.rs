@@ -6,7 +6,9 @@ use std::path::Path;
 
 use anyhow::{Context, Result};
 use secmaster_core::{SecurityMaster, Table};
+use secmaster_io::Format;
 use secmaster_io::atomic::Draft;
+use secmaster_io::query::Selected;
 
 use crate::args::OutputFormat;
 use crate::error::Usage;
@@ -43,6 +45,23 @@ pub(crate) fn emit_master(
         (OutputFormat::File(format), path) => {
             files::write_master(out, path.as_deref(), master, format)
         }
+    }
+}
+
+/// Writes the answer of a query as `output` says: a Parquet or Arrow IPC file straight from
+/// its record batches, anything else as [`emit`] writes its table.
+pub(crate) fn emit_selected(
+    selected: &Selected,
+    output: &Output,
+    out: &mut dyn Write,
+) -> Result<()> {
+    match (&output.path, output.format) {
+        (Some(path), OutputFormat::File(format @ (Format::Parquet | Format::Ipc)))
+            if !is_device(path) =>
+        {
+            Ok(selected.write(path, format)?)
+        }
+        _ => emit(&selected.to_table()?, output, out),
     }
 }
 

@@ -17,7 +17,7 @@ use crate::arrow::{DEFAULT_BATCH_ROWS, TableReader, Target, master_batches, to_r
 use crate::error::arrow_error;
 use crate::{Error, Result, atomic};
 
-fn write_batches(
+pub(crate) fn write_batches(
     path: &Path,
     schema: &Schema,
     batches: impl Iterator<Item = RecordBatch>,

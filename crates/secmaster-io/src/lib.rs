@@ -70,6 +70,7 @@ pub mod json;
 mod parallel;
 pub mod parquet;
 pub mod positions;
+pub mod query;
 mod schema;
 pub mod sql;
 mod text;

@@ -233,6 +233,44 @@ impl Store {
         Ok(master)
     }
 
+    /// The current master of the securities `ids` alone: the facts in force of each, read
+    /// from the pages of the state file and log segments that hold them, under the store's
+    /// columns. Its rows are those securities' rows of [`Store::master`] (its
+    /// [`history`](SecurityMaster::history) of each is the same), at the cost of a few
+    /// pages rather than the whole store.
+    pub fn master_of(&self, ids: &[i64]) -> Result<SecurityMaster> {
+        let mut ids = ids.to_vec();
+        ids.sort_unstable();
+        ids.dedup();
+        let mut master = self.empty_master()?;
+        let facts = self.facts_of(Some(&ids), self.last_batch())?;
+        master
+            .merge_parts(facts.halves())
+            .map_err(|e| self.corrupt("state", e))?;
+        Ok(master)
+    }
+
+    /// The securities that may hold `value` in column `attribute` on some day, as of the
+    /// last batch: those with the value in some row of a table file (each file's
+    /// `security_id` and that column alone are read; see
+    /// [`secmaster_io::query::ids_with`]), sorted. Every security whose current row on a
+    /// day holds the value is among them, for a lookup to check against their facts
+    /// ([`Store::master_of`]). The table files are not checked against their checksums
+    /// here ([`Store::verify`] does): what is looked up comes from the facts.
+    pub fn candidates(&self, attribute: &str, value: &Value) -> Result<Vec<i64>> {
+        let mut ids = Vec::new();
+        for entry in &self.manifest.table {
+            let path = self.root.join(&entry.path);
+            match secmaster_io::query::ids_with(&path, attribute, value)? {
+                Some(found) => ids.extend(found),
+                None => return Err(Error::TableRow { path }),
+            }
+        }
+        ids.sort_unstable();
+        ids.dedup();
+        Ok(ids)
+    }
+
     /// The current table, read from the table files (each checked against its checksum),
     /// not derived again: what another tool reading `table/` sees.
     pub fn table(&self) -> Result<Table> {

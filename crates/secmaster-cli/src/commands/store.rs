@@ -145,7 +145,18 @@ pub(crate) fn log(plan: &StoreOutput, out: &mut dyn Write) -> Result<()> {
 
 pub(crate) fn resolve(plan: &Resolve, out: &mut dyn Write, env: &Env) -> Result<()> {
     let progress = Progress::spinner(env, format!("reading {}", plan.store.display()));
-    let master = master(&plan.store, plan.known_at)?;
+    let master = match plan.known_at {
+        // Now: the facts of the securities the table files say may match, not all.
+        None => Store::read(&plan.store, |store| {
+            let column = store.columns().iter().find(|c| c.name() == plan.attribute);
+            match column.and_then(|c| parse(&plan.value, c.value_type())) {
+                Some(value) => store.master_of(&store.candidates(&plan.attribute, &value)?),
+                // An unknown attribute or a value not of its type: said below.
+                None => store.master_of(&[]),
+            }
+        })?,
+        Some(_) => master(&plan.store, plan.known_at)?,
+    };
     drop(progress);
     let table = master.as_of(plan.on);
     let column = table.column_index(&plan.attribute).ok_or_else(|| {

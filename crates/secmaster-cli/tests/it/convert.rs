@@ -208,3 +208,56 @@ fn header_less_fact_and_positions_files_are_not_tables() {
         assert!(!dir.path().join("out.parquet").exists());
     }
 }
+
+/// A view of a master's Parquet file is read straight from the file (io's `query`): it
+/// must be the view of the master built from the facts, in every output format.
+#[test]
+fn a_view_read_from_a_master_file_is_the_view_built_from_its_facts() {
+    let dir = temp();
+    let facts = path(&dir, "facts.csv");
+    let parquet = path(&dir, "m.parquet");
+    let args = ["--securities", "300", "--facts", "6000", "--seed", "3"];
+    secmaster(&[&["generate", "-o", &facts][..], &args].concat()).ok();
+    secmaster(&["build", &facts, "-o", &parquet]).ok();
+    let views: [&[&str]; 5] = [
+        &["--as-of", "2022-06-30"],
+        &["--security", "17"],
+        &[
+            "--security",
+            "17",
+            "--as-of",
+            "2023-01-01",
+            "--columns",
+            "name,ticker",
+        ],
+        &["--asset-class", "equity", "--columns", "ticker,market_cap"],
+        &["--as-of", "2023-01-01", "--asset-class", "fixed_income"],
+    ];
+    for view in views {
+        let built = secmaster(&[&["build", &facts, "--format", "csv"][..], view].concat()).ok();
+        assert!(built.lines().count() > 1, "{view:?} selects some rows");
+        let read = secmaster(&[&["build", &parquet, "--format", "csv"][..], view].concat()).ok();
+        assert_eq!(read, built, "{view:?}");
+        for out in ["v.parquet", "v.arrow"] {
+            let out = path(&dir, out);
+            secmaster(&[&["build", &parquet, "-o", &out][..], view].concat()).ok();
+            let csv = path(&dir, "v.csv");
+            secmaster(&["convert", &out, &csv]).ok();
+            let back = std::fs::read_to_string(&csv).unwrap();
+            assert_eq!(back, built, "{view:?} {out}");
+        }
+    }
+    let unknown = secmaster(&[
+        "build",
+        &parquet,
+        "--as-of",
+        "2023-01-01",
+        "--columns",
+        "nope",
+    ]);
+    assert!(
+        unknown
+            .fails(2)
+            .contains("--columns: no column named `nope`")
+    );
+}

@@ -25,7 +25,7 @@ use arrow_array::builder::{
 use arrow_array::{ArrayRef, NullArray, RecordBatch, RecordBatchOptions};
 use arrow_schema::{DataType, Field, Schema, SchemaRef};
 use chrono::{Datelike, NaiveDate};
-use secmaster_core::{Chunk, Chunks, Column, SecurityMaster, Table, Value, ValueType};
+use secmaster_core::{Chunk, Chunks, Column, KEY_COLUMNS, SecurityMaster, Table, Value, ValueType};
 
 use crate::schema::TableSchema;
 use crate::{Error, Result};
@@ -80,13 +80,25 @@ fn value_type(dt: &DataType) -> Option<Option<ValueType>> {
     })
 }
 
-/// The Arrow schema of `schema`: one nullable field per column, and the metadata described
-/// in the [module docs](self).
+/// The Arrow schema of `schema`: a field per column, and the metadata described in the
+/// [module docs](self). A master's `security_id` and `effective_start_date` are never null
+/// and say so (Parquet: `REQUIRED`); every other column is nullable.
 pub fn to_arrow_schema(schema: &TableSchema) -> Schema {
+    let master = schema.priority().is_some()
+        && schema.key_columns() == KEY_COLUMNS.len()
+        && schema
+            .columns()
+            .iter()
+            .zip(KEY_COLUMNS)
+            .all(|(c, k)| c.name() == k);
     let fields: Vec<Field> = schema
         .columns()
         .iter()
-        .map(|c| Field::new(c.name(), data_type(c.value_type()), true))
+        .enumerate()
+        .map(|(i, c)| {
+            let required = master && i < 2;
+            Field::new(c.name(), data_type(c.value_type()), !required)
+        })
         .collect();
     let mut metadata = vec![(
         KEY_COLUMNS_METADATA.to_string(),

@@ -30,9 +30,10 @@ use crate::damaged::contain;
 use crate::schema::TableSchema;
 use crate::{Error, Result, atomic};
 
+mod order;
 mod runs;
 
-use runs::Layout;
+pub(crate) use runs::Layout;
 
 /// Turns the Parquet reader's or writer's errors into [`Error::Parquet`] naming `path`: a
 /// `map_err` argument for code outside io that drives parquet itself (the store's fact
@@ -66,7 +67,7 @@ fn table_properties(schema: &Schema) -> WriterProperties {
 }
 
 /// Writes the batches to a table file at `path`, replacing it only once it is complete.
-fn write_batches(
+pub(crate) fn write_batches(
     path: &Path,
     schema: SchemaRef,
     batches: impl Iterator<Item = RecordBatch>,
@@ -93,6 +94,7 @@ pub fn encode_batches<W: std::io::Write + Send>(
     batches: impl Iterator<Item = RecordBatch>,
 ) -> Result<W> {
     let group_rows = props.max_row_group_row_count().unwrap_or(usize::MAX);
+    let out = order::Tail::new(out, float_columns(&schema));
     let writer =
         ArrowWriter::try_new(out, schema.clone(), Some(props)).map_err(parquet_error(path))?;
     let (mut file, factory) = writer
@@ -153,7 +155,7 @@ pub fn encode_batches<W: std::io::Write + Send>(
         Ok(())
     };
     write().map_err(parquet_error(path))?;
-    file.into_inner().map_err(parquet_error(path))
+    finish(file.into_inner().map_err(parquet_error(path))?, path)
 }
 
 /// Some of the columns of a row group being written: their indices and writers.
@@ -225,7 +227,7 @@ pub fn write_master_to<W: std::io::Write + Send>(
 }
 
 /// [`write_master_to`] in pages and row groups of `layout`.
-fn write_master_laid_out<W: std::io::Write + Send>(
+pub(crate) fn write_master_laid_out<W: std::io::Write + Send>(
     out: W,
     path: &Path,
     master: &SecurityMaster,
@@ -236,13 +238,32 @@ fn write_master_laid_out<W: std::io::Write + Send>(
     let arrow_schema = Arc::new(to_arrow_schema(&schema));
     let types: Vec<Option<ValueType>> = schema.columns().iter().map(Column::value_type).collect();
     let props = table_properties(&arrow_schema);
+    let out = order::Tail::new(out, float_columns(&arrow_schema));
     let (mut file, _) = ArrowWriter::try_new(out, arrow_schema, Some(props))
         .and_then(ArrowWriter::into_serialized_writer)
         .map_err(parquet_error(path))?;
     let chunks = master.chunks(layout.page_rows).since(since);
-    runs::write_groups(&mut file, &types, chunks, layout)
+    let out = runs::write_groups(&mut file, &types, chunks, layout)
         .and_then(|()| file.into_inner())
-        .map_err(parquet_error(path))
+        .map_err(parquet_error(path))?;
+    finish(out, path)
+}
+
+/// Which of the columns are float columns, whose order [`order`] declares.
+fn float_columns(schema: &Schema) -> Vec<bool> {
+    schema
+        .fields()
+        .iter()
+        .map(|f| matches!(f.data_type(), DataType::Float32 | DataType::Float64))
+        .collect()
+}
+
+/// Writes the footer held back, its float columns' order patched.
+fn finish<W: std::io::Write>(out: order::Tail<W>, path: &Path) -> Result<W> {
+    out.finish().map_err(|source| Error::Write {
+        path: path.to_path_buf(),
+        source,
+    })
 }
 
 pub(crate) fn builder(path: &Path) -> Result<ParquetRecordBatchReaderBuilder<File>> {
@@ -330,7 +351,8 @@ mod batch_tests {
     use proptest::prelude::*;
     use secmaster_core::strategy::wide_master;
 
-    /// The file parquet's own writer makes of the same batches.
+    /// The file parquet's own writer makes of the same batches, its float columns'
+    /// order declared as ours are ([`order`]).
     fn arrow_writer(batches: &[RecordBatch], props: WriterProperties) -> Vec<u8> {
         let mut out = Vec::new();
         let mut writer = ArrowWriter::try_new(&mut out, batches[0].schema(), Some(props)).unwrap();
@@ -338,6 +360,7 @@ mod batch_tests {
             writer.write(batch).unwrap();
         }
         writer.close().unwrap();
+        order::patch(&mut out, &float_columns(&batches[0].schema()));
         out
     }
 

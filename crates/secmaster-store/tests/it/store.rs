@@ -322,6 +322,15 @@ proptest! {
                     let store = Store::open(&root).unwrap();
                     prop_assert_eq!(store.master().unwrap(), expected.clone());
                     prop_assert_eq!(store.table().unwrap(), expected.table());
+                    // A point lookup reads a few pages: the same periods.
+                    let ids: Vec<i64> = prefix.iter().map(Fact::security_id).chain([7]).collect();
+                    for &id in &ids {
+                        prop_assert_eq!(store.master_of(&[id]).unwrap().history(id), expected.history(id));
+                    }
+                    let some = store.master_of(&ids[..ids.len() / 2]).unwrap();
+                    for &id in &ids[..ids.len() / 2] {
+                        prop_assert_eq!(some.history(id), expected.history(id));
+                    }
                     prefixes.push(prefix);
                     batches.push(committed);
                 }

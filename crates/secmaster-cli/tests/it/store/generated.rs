@@ -67,6 +67,54 @@ fn generated_trail_batch_by_batch(seed: u64) {
     let facts: u64 = log.iter().map(|r| r.facts).sum();
     assert_eq!(facts, 3000);
     assert_eq!(data_files(&root), listed(&root));
+    point_lookups_read_what_the_whole_store_says(dir, &whole, &parts.len().to_string());
+}
+
+/// A point lookup and a resolve of the current store read a few pages (the facts of the
+/// securities they name, or that the table files say may match); as known at the last
+/// batch, they read the whole log. Both must say the same.
+fn point_lookups_read_what_the_whole_store_says(dir: &Path, whole: &str, last: &str) {
+    let header: Vec<&str> = whole.lines().next().unwrap().split(',').collect();
+    let ticker = header.iter().position(|&c| c == "ticker").unwrap();
+    let rows: Vec<Vec<&str>> = whole
+        .lines()
+        .skip(1)
+        .map(|l| l.split(',').collect())
+        .collect();
+    let same = |args: &[&str]| {
+        let now = secmaster_in(dir, args);
+        let known = secmaster_in(dir, &[args, &["--as-known-at", last]].concat());
+        assert_eq!(
+            (now.code, &now.stdout, &now.stderr),
+            (known.code, &known.stdout, &known.stderr),
+            "{args:?}"
+        );
+        now.code
+    };
+    for row in rows.iter().step_by(97) {
+        same(&["build", "s", "--security", row[0], "--format", "csv"]);
+        same(&["history", "s", "--security", row[0]]);
+        let on = row[1];
+        if !row[ticker].is_empty() {
+            let found = &format!("ticker={}", row[ticker]);
+            assert_eq!(
+                same(&[
+                    "resolve", "s", "--where", found, "--on", on, "--format", "csv"
+                ]),
+                0
+            );
+        }
+    }
+    same(&["build", "s", "--security", "-1", "--format", "csv"]);
+    same(&[
+        "resolve",
+        "s",
+        "--where",
+        "ticker=NOPE",
+        "--on",
+        "2024-01-01",
+    ]);
+    same(&["resolve", "s", "--where", "nope=1", "--on", "2024-01-01"]);
 }
 
 #[test]

@@ -69,6 +69,12 @@ impl<'a> Text<'a> {
     }
 }
 
+impl<'a> Text<'a> {
+    pub(super) fn as_str(&self) -> &'a str {
+        self.text
+    }
+}
+
 impl PartialEq for Text<'_> {
     fn eq(&self, other: &Self) -> bool {
         self.text == other.text

@@ -16,6 +16,9 @@ use super::dictionary::Values;
 pub(super) struct PageIndex {
     builder: ColumnIndexBuilder,
     floats: bool,
+    /// Whether the column has definition levels (is nullable): only then has a page a
+    /// level histogram, as parquet's writer makes it.
+    levels: bool,
     /// Whether the pages' min and max only rose, or only fell, so far.
     ascending: bool,
     descending: bool,
@@ -28,6 +31,7 @@ impl PageIndex {
         (!matches!(values, Values::Text(_))).then(|| PageIndex {
             builder: ColumnIndexBuilder::new(descr.physical_type()),
             floats: matches!(values, Values::Float(_)),
+            levels: descr.max_def_level() > 0,
             ascending: true,
             descending: true,
             last: None,
@@ -38,7 +42,8 @@ impl PageIndex {
     pub(super) fn add(&mut self, rows: i64, page: &Tally) {
         let nulls = page.nulls as i64;
         let levels = LevelHistogram::from(vec![nulls, rows - nulls]);
-        self.builder.append_histograms(&None, &Some(levels));
+        self.builder
+            .append_histograms(&None, &self.levels.then_some(levels));
         let nans = self.floats.then_some(page.nans as i64);
         match page.min_max {
             None => self
