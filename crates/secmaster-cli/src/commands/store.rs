@@ -149,7 +149,10 @@ pub(crate) fn resolve(plan: &Resolve, out: &mut dyn Write, env: &Env) -> Result<
         // Now: the facts of the securities the table files say may match, not all.
         None => Store::read(&plan.store, |store| {
             let column = store.columns().iter().find(|c| c.name() == plan.attribute);
-            match column.and_then(|c| parse(&plan.value, c.value_type())) {
+            match column
+                .and_then(|c| c.value_type())
+                .and_then(|ty| Value::parse_as(&plan.value, ty))
+            {
                 Some(value) => store.master_of(&store.candidates(&plan.attribute, &value)?),
                 // An unknown attribute or a value not of its type: said below.
                 None => store.master_of(&[]),
