@@ -160,6 +160,16 @@ Examples:
     History(HistoryArgs),
     /// Rewrite a store's state and table as one file each (ingest does this when needed)
     Compact(CompactArgs),
+    /// Serve a store over HTTP: point-in-time lookups (JSON, CSV, Arrow) and a page to browse
+    /// a security's history; picks up each new commit
+    #[command(after_help = "\
+Routes: / (the page), /api/v1/securities/{id}[/history], /api/v1/resolve, /api/v1/snapshot,
+/api/v1/search, /api/v1/batches (GET; POST ingests with the token), /healthz, /metrics.
+
+Examples:
+  secmaster serve master.store
+  secmaster serve master.store --addr 127.0.0.1:9000 --token-file token.txt")]
+    Serve(ServeArgs),
     /// Check every file of a store against its checksum, and its table against its log
     Verify {
         /// The store
@@ -227,29 +237,10 @@ pub(crate) struct UpdateArgs {
     pub(crate) as_known_at: Option<KnownAt>,
 }
 
-/// A point in a store's history: after a batch, or as committed by a time.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum KnownAt {
-    Batch(u64),
-    Time(chrono::DateTime<chrono::Utc>),
-}
+pub(crate) use secmaster_store::KnownAt;
 
 fn parse_known_at(s: &str) -> Result<KnownAt, String> {
-    if let Ok(n) = s.parse::<u64>() {
-        return Ok(KnownAt::Batch(n));
-    }
-    if let Ok(t) = chrono::DateTime::parse_from_rfc3339(s) {
-        return Ok(KnownAt::Time(t.to_utc()));
-    }
-    if let Ok(day) = s.parse::<NaiveDate>() {
-        let end = day
-            .and_hms_nano_opt(23, 59, 59, 999_999_999)
-            .expect("a valid time");
-        return Ok(KnownAt::Time(end.and_utc()));
-    }
-    Err(format!(
-        "`{s}` is neither a batch number, an RFC 3339 time (2026-11-27T09:30:00Z) nor a date"
-    ))
+    s.parse()
 }
 
 /// `secmaster init`.
@@ -349,6 +340,21 @@ pub(crate) struct HistoryArgs {
     pub(crate) as_known_at: Option<KnownAt>,
     #[command(flatten)]
     pub(crate) output: OutputArgs,
+}
+
+/// `secmaster serve`.
+#[derive(Debug, Args)]
+pub(crate) struct ServeArgs {
+    /// The store
+    #[arg(value_name = "STORE")]
+    pub(crate) store: PathBuf,
+    /// The address to listen on (loopback unless told otherwise)
+    #[arg(long, value_name = "HOST:PORT", default_value = "127.0.0.1:8750")]
+    pub(crate) addr: std::net::SocketAddr,
+    /// A file whose first line is the bearer token that allows `POST /api/v1/batches`
+    /// (at least 16 characters); without it, writes are disabled
+    #[arg(long, value_name = "FILE")]
+    pub(crate) token_file: Option<PathBuf>,
 }
 
 /// `secmaster compact`.

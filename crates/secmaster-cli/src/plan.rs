@@ -36,6 +36,7 @@ pub(crate) enum Plan {
     History(History),
     Compact { store: PathBuf, wait: Wait },
     Verify(PathBuf),
+    Serve(Serve),
     Completions(clap_complete::Shell),
 }
 
@@ -141,6 +142,14 @@ pub(crate) struct History {
     pub(crate) security: i64,
     pub(crate) known_at: Option<KnownAt>,
     pub(crate) output: Output,
+}
+
+/// `secmaster serve`.
+#[derive(Debug)]
+pub(crate) struct Serve {
+    pub(crate) store: PathBuf,
+    pub(crate) addr: std::net::SocketAddr,
+    pub(crate) token_file: Option<PathBuf>,
 }
 
 /// Which rows and columns to show.
@@ -345,6 +354,11 @@ pub(crate) fn resolve(cli: Cli, env: &Env) -> Result<Plan, Usage> {
             wait: Wait::of(a.wait, a.wait_timeout),
         },
         Command::Verify { store } => Plan::Verify(store),
+        Command::Serve(a) => Plan::Serve(Serve {
+            store: a.store,
+            addr: a.addr,
+            token_file: a.token_file,
+        }),
         Command::Completions { shell } => Plan::Completions(shell),
     })
 }

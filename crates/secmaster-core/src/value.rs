@@ -121,6 +121,24 @@ impl Value {
         }
     }
 
+    /// `text` as a value of type `ty` (a date as `YYYY-MM-DD`), or `None` if it is not one:
+    /// how a query names a value of a column (`resolve --where ticker=GRPH`).
+    ///
+    /// ```
+    /// use secmaster_core::{Value, ValueType};
+    /// assert_eq!(Value::parse_as("400", ValueType::Float), Some(Value::Float(400.0)));
+    /// assert_eq!(Value::parse_as("GRPH", ValueType::Int), None);
+    /// ```
+    pub fn parse_as(text: &str, ty: ValueType) -> Option<Value> {
+        Some(match ty {
+            ValueType::Str => Value::from(text),
+            ValueType::Int => Value::Int(text.parse().ok()?),
+            ValueType::Float => Value::Float(text.parse().ok()?),
+            ValueType::Bool => Value::Bool(text.parse().ok()?),
+            ValueType::Date => Value::Date(text.parse().ok()?),
+        })
+    }
+
     fn rank(&self) -> u8 {
         match self {
             Value::Null => 0,

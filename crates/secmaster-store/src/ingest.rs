@@ -130,6 +130,19 @@ impl Writer {
     /// segment, the new state and table files, and last the manifest are written; a crash
     /// before the manifest's rename leaves the store as it was.
     pub fn ingest(&mut self, files: &[PathBuf], options: &IngestOptions) -> Result<IngestReport> {
+        let sources = files.iter().map(|f| f.display().to_string()).collect();
+        self.ingest_as(files, sources, options)
+    }
+
+    /// [`Writer::ingest`], the log recording that the facts came from `sources` rather than
+    /// the files' paths (a server names a request's body by what the client called it, not
+    /// by the temporary file it wrote it to).
+    pub fn ingest_as(
+        &mut self,
+        files: &[PathBuf],
+        sources: Vec<String>,
+        options: &IngestOptions,
+    ) -> Result<IngestReport> {
         self.ingest_with(options, |store| {
             let mut columns = store.columns().to_vec();
             let mut batch: Vec<Fact> = Vec::new();
@@ -139,7 +152,6 @@ impl Writer {
                 columns = columns_after(columns, &facts);
                 batch.extend(facts);
             }
-            let sources = files.iter().map(|f| f.display().to_string()).collect();
             Ok((batch, sources))
         })
     }

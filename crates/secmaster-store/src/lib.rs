@@ -133,6 +133,7 @@ mod error;
 mod facts;
 mod fault;
 mod ingest;
+mod known;
 mod lock;
 mod manifest;
 mod read;
@@ -143,6 +144,7 @@ pub use error::{Error, Result, Warning};
 #[cfg(feature = "fault-injection")]
 pub use fault::{CRASH_AFTER, FAIL, PAUSE_AT, PAUSE_FILE};
 pub use ingest::{Compaction, IngestOptions, IngestReport};
+pub use known::{KnownAt, NotKnown};
 pub use lock::Writer;
 pub use manifest::Batch;
 pub use read::{Store, Verified};

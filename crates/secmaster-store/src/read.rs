@@ -6,7 +6,7 @@ use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
 use chrono::{DateTime, NaiveDate, Utc};
-use secmaster_core::{Column, KEY_COLUMNS, Options, SecurityMaster, Table, Value, ValueType};
+use secmaster_core::{Column, Fact, KEY_COLUMNS, Options, SecurityMaster, Table, Value, ValueType};
 use secmaster_io::TableSchema;
 
 use crate::manifest::{Batch, FOLDERS, MANIFEST, Manifest, write_error};
@@ -332,6 +332,21 @@ impl Store {
                 .map_err(|e| self.corrupt(&b.log.path, e))?;
         }
         Ok(master)
+    }
+
+    /// The facts of batch `batch` as they arrived, read from its log segment (checked
+    /// against its checksum): merged after the master as it stood after the batch before,
+    /// they give the master after it.
+    pub fn batch_facts(&self, batch: u64) -> Result<Vec<Fact>> {
+        let b = self
+            .manifest
+            .batches
+            .iter()
+            .find(|b| b.number == batch)
+            .ok_or_else(|| self.no_batch(batch))?;
+        let path = self.root.join(&b.log.path);
+        let facts = segment::read(&path, &b.log.checksum, None, 1)?;
+        Ok(facts.into_iter().flatten().map(|(f, _)| f).collect())
     }
 
     /// One security's periods, cell by cell, with the fact in force that set each value

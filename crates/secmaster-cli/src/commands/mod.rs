@@ -5,6 +5,7 @@ mod build;
 mod convert;
 mod demo;
 mod generate;
+mod serve;
 mod sql;
 mod store;
 
@@ -36,6 +37,7 @@ pub(crate) fn run(plan: Plan, out: &mut dyn Write, env: &Env) -> Result<Vec<Stri
         Plan::History(p) => store::history(&p, out),
         Plan::Compact { store, wait } => return store::compact(&store, wait, out),
         Plan::Verify(store) => store::verify(&store, out),
+        Plan::Serve(p) => serve::run(&p, out),
         Plan::Completions(shell) => {
             let mut command = <crate::args::Cli as clap::CommandFactory>::command();
             clap_complete::generate(shell, &mut command, "secmaster", out);

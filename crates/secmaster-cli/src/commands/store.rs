@@ -25,45 +25,11 @@ pub(crate) fn master(path: &Path, known_at: Option<KnownAt>) -> Result<SecurityM
     })?)
 }
 
-/// The batch `at` names in `store`: itself, or the last committed by a time. One before the
-/// first batch (0, or a time before its commit) or after the last is a usage error: the
-/// store held no table then, or does not yet.
+/// The batch `at` names in `store`; one it names none of is a usage error.
 fn batch_at(store: &Store, at: KnownAt) -> Result<u64> {
-    let batch = match at {
-        KnownAt::Batch(n) => n,
-        KnownAt::Time(t) => store.batch_at(t),
-    };
-    let path = store.root().display();
-    let first = store.batches().first().map(|b| {
-        format!(
-            "the first, batch {}, was committed at {}",
-            b.number(),
-            time(b.committed_at())
-        )
-    });
-    if batch > store.last_batch() {
-        return Err(Usage::new(format!(
-            "store `{path}`: no batch {batch}: the store's last batch is {}",
-            store.last_batch()
-        ))
-        .into());
-    }
-    if batch == 0 {
-        let first = first.unwrap_or_else(|| "it has no batch yet".to_string());
-        return Err(Usage::new(match at {
-            KnownAt::Batch(_) => {
-                format!("store `{path}`: --as-known-at 0 is before the first batch; {first}")
-            }
-            KnownAt::Time(t) => {
-                format!(
-                    "store `{path}`: no batch was committed by {}; {first}",
-                    time(t)
-                )
-            }
-        })
-        .into());
-    }
-    Ok(batch)
+    Ok(store
+        .batch_known_at(at)
+        .map_err(|e| Usage::new(e.to_string()))?)
 }
 
 /// A commit time as `log` prints it.
@@ -183,7 +149,10 @@ pub(crate) fn resolve(plan: &Resolve, out: &mut dyn Write, env: &Env) -> Result<
         // Now: the facts of the securities the table files say may match, not all.
         None => Store::read(&plan.store, |store| {
             let column = store.columns().iter().find(|c| c.name() == plan.attribute);
-            match column.and_then(|c| parse(&plan.value, c.value_type())) {
+            match column
+                .and_then(|c| c.value_type())
+                .and_then(|ty| Value::parse_as(&plan.value, ty))
+            {
                 Some(value) => store.master_of(&store.candidates(&plan.attribute, &value)?),
                 // An unknown attribute or a value not of its type: said below.
                 None => store.master_of(&[]),
@@ -202,14 +171,16 @@ pub(crate) fn resolve(plan: &Resolve, out: &mut dyn Write, env: &Env) -> Result<
         ))
     })?;
     let ty = table.columns()[column].value_type();
-    let wanted = parse(&plan.value, ty).ok_or_else(|| {
-        Usage::new(format!(
-            "--where: `{}` is not a value of `{}`, a {} column",
-            plan.value,
-            plan.attribute,
-            ty.map_or("null", ValueType::name)
-        ))
-    })?;
+    let wanted = ty
+        .and_then(|ty| Value::parse_as(&plan.value, ty))
+        .ok_or_else(|| {
+            Usage::new(format!(
+                "--where: `{}` is not a value of `{}`, a {} column",
+                plan.value,
+                plan.attribute,
+                ty.map_or("null", ValueType::name)
+            ))
+        })?;
     let found = table.filter(|row| row[column] == wanted);
     if found.is_empty() {
         anyhow::bail!(
@@ -220,17 +191,6 @@ pub(crate) fn resolve(plan: &Resolve, out: &mut dyn Write, env: &Env) -> Result<
         );
     }
     emit(&super::narrow(found, &plan.view, false)?, &plan.output, out)
-}
-
-/// `text` as a value of a column of type `ty`.
-fn parse(text: &str, ty: Option<ValueType>) -> Option<Value> {
-    Some(match ty? {
-        ValueType::Str => Value::from(text),
-        ValueType::Int => Value::Int(text.parse().ok()?),
-        ValueType::Float => Value::Float(text.parse().ok()?),
-        ValueType::Bool => Value::Bool(text.parse().ok()?),
-        ValueType::Date => Value::Date(text.parse().ok()?),
-    })
 }
 
 pub(crate) fn history(plan: &History, out: &mut dyn Write) -> Result<()> {
