@@ -206,13 +206,31 @@ def build(
     return keyed.repartition(n, "security_id").mapInArrow(build_partition, spark_schema)
 
 
+def _quantity_type(positions: "DataFrame") -> str:
+    """The type of the positions' quantities as one machine reads them (rule 10): ``long``
+    for a column of integers (an integer column, or text cells all in plain decimal:
+    ``-12``, not ``1e3``, ``007`` or ``+1``), else ``double``, the integers widened. One
+    small aggregation over the text when the column is text."""
+    column = positions.schema["quantity"].dataType.typeName()
+    if column in ("byte", "short", "integer", "long"):
+        return "long"
+    if column != "string":
+        return "double"
+    # Up to 18 digits: every such number fits a long (the 19-digit ones that do are read
+    # as doubles here, and would be longs on one machine: a documented difference).
+    integer = r"^(0|-?[1-9][0-9]{0,17})$"
+    other = positions.filter(F.col("quantity").isNotNull() & ~F.col("quantity").rlike(integer))
+    return "double" if other.limit(1).count() else "long"
+
+
 def join_positions(
     master: "DataFrame", positions: "DataFrame", how: str = "inner"
 ) -> "DataFrame":
     """Positions ``(security_id, quantity, date)`` joined onto a master's table (``build``'s
     output, or a table file secmaster wrote, read by Spark) as of their dates (rule 10):
     each position takes the attributes of its security's row with ``start <= date < end``
-    (an open end holds on). Columns ``security_id, quantity, date`` then the attributes.
+    (an open end holds on). Columns ``security_id, quantity, date`` then the attributes;
+    quantities keep their type as one machine types them (integers stay ``long``).
     ``how="inner"`` drops the positions no row covers; ``"left"`` keeps them with null
     attributes. A range join Spark plans as a shuffle by ``security_id``.
     """
@@ -221,7 +239,7 @@ def join_positions(
     attributes = [c for c in master.columns if c not in _KEYS]
     p = positions.select(
         F.col("security_id").cast("long").alias("security_id"),
-        F.col("quantity").cast("double").alias("quantity"),
+        F.col("quantity").cast(_quantity_type(positions)).alias("quantity"),
         F.col("date").cast("date").alias("date"),
     ).alias("p")
     m = master.alias("m")
