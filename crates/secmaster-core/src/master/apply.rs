@@ -1,6 +1,8 @@
 //! Applying a validated batch: its spools sorted, deduplicated by key (rule 5) and inserted
 //! into the securities they touch.
 
+use std::sync::Arc;
+
 use std::collections::BTreeMap;
 
 use rayon::prelude::*;
@@ -26,7 +28,7 @@ struct Prepared {
 fn prepare(
     spools: Vec<Spool>,
     types: &[Option<ValueType>],
-    securities: &BTreeMap<i64, History>,
+    securities: &BTreeMap<i64, Arc<History>>,
 ) -> Vec<Prepared> {
     let one = |spool: Spool, create: bool| {
         let mut staged = spool.into_vec();
@@ -114,7 +116,7 @@ impl SecurityMaster {
             .collect();
         if widened.contains(&true) {
             for history in self.securities.values_mut() {
-                for e in &mut history.entries {
+                for e in &mut Arc::make_mut(history).entries {
                     if widened[e.attr as usize] {
                         e.value.widen(Some(ValueType::Float));
                     }
@@ -139,16 +141,21 @@ impl SecurityMaster {
             for (id, len) in groups {
                 let batch = staged.by_ref().take(len).map(|s| s.entry);
                 match self.securities.get_mut(&id) {
-                    Some(history) => history.insert(batch),
+                    Some(history) => Arc::make_mut(history).insert(batch),
                     None => created.push((id, History::created(len, batch))),
                 }
             }
         }
         created.sort_unstable_by_key(|&(id, _)| id);
         if self.securities.is_empty() {
-            self.securities = created.into_iter().collect(); // a bulk build from sorted keys
+            // A bulk build from sorted keys.
+            self.securities = created
+                .into_iter()
+                .map(|(id, h)| (id, Arc::new(h)))
+                .collect();
         } else {
-            self.securities.extend(created);
+            self.securities
+                .extend(created.into_iter().map(|(id, h)| (id, Arc::new(h))));
         }
     }
 }

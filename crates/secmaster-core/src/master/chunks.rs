@@ -1,6 +1,8 @@
 //! Column-by-column reading of a master's table: [`Chunks`] of consecutive rows, each giving
 //! its columns as runs of one carried-forward value.
 
+use std::sync::Arc;
+
 use std::collections::btree_map;
 
 use chrono::NaiveDate;
@@ -136,7 +138,7 @@ impl<'a> Chunk<'a> {
 #[derive(Debug)]
 pub struct Chunks<'a> {
     schema: &'a Schema,
-    securities: btree_map::Iter<'a, i64, History>,
+    securities: btree_map::Iter<'a, i64, Arc<History>>,
     /// A security whose rows did not all fit the last chunk: it, its rows, and the first
     /// row not yet given.
     pending: Option<(i64, &'a [Entry], usize, usize)>,

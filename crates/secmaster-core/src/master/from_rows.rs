@@ -1,6 +1,8 @@
 //! [`FromRows`]: a master read back from its table, row by row, and
 //! [`SecurityMaster::from_table`] on top of it.
 
+use std::sync::Arc;
+
 use chrono::NaiveDate;
 
 use super::history::Entry;
@@ -148,7 +150,7 @@ impl FromRows {
                 "row {line}: a master row needs at least one attribute column"
             ));
         }
-        let history = self.master.securities.entry(id).or_default();
+        let history = Arc::make_mut(self.master.securities.entry(id).or_default());
         let before = history.entries.len();
         for (a, value) in row[KEY_COLUMNS.len()..].iter().enumerate() {
             if self.state[a] != *value {

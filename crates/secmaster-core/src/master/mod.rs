@@ -130,7 +130,10 @@ pub enum Join {
 pub struct SecurityMaster {
     options: Options,
     schema: Schema,
-    securities: BTreeMap<i64, History>,
+    /// Each security's facts in force, shared between clones of the master until one of
+    /// them changes it (a merge copies only the histories it touches): a clone costs a
+    /// reference count per security, not a copy of every fact.
+    securities: BTreeMap<i64, Arc<History>>,
 }
 
 impl SecurityMaster {
@@ -305,7 +308,7 @@ impl SecurityMaster {
 
     /// The number of table rows. Costs a pass over the facts.
     pub fn num_rows(&self) -> usize {
-        self.securities.values().map(History::num_rows).sum()
+        self.securities.values().map(|h| h.num_rows()).sum()
     }
 
     /// The number of facts in force (one per `(security, attribute, date)`).

@@ -1,6 +1,8 @@
 //! The carry-forward [`Walk`] over one security's facts (rules 2-4), and the row-by-row
 //! reading of a master's table it drives: [`RowCursor`] and [`RowRef`].
 
+use std::sync::Arc;
+
 use std::collections::btree_map;
 
 use chrono::NaiveDate;
@@ -115,7 +117,7 @@ impl<'a> Walk<'a> {
 /// so nothing is copied; call [`RowRef::to_vec`] to keep one.
 pub struct RowCursor<'a> {
     master: &'a SecurityMaster,
-    securities: btree_map::Range<'a, i64, History>,
+    securities: btree_map::Range<'a, i64, Arc<History>>,
     walk: Option<Walk<'a>>,
 }
 
@@ -128,7 +130,7 @@ impl std::fmt::Debug for RowCursor<'_> {
 impl<'a> RowCursor<'a> {
     fn new(
         master: &'a SecurityMaster,
-        securities: btree_map::Range<'a, i64, History>,
+        securities: btree_map::Range<'a, i64, Arc<History>>,
     ) -> RowCursor<'a> {
         RowCursor {
             master,
